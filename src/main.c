@@ -12,7 +12,8 @@
 #include "duoterm/core/config.h"
 #include "duoterm/core/demo.h"
 #include "duoterm/core/log.h"
-#include "duoterm/gitlab/status.h"
+#include "duoterm/ui/context.h"
+#include "duoterm/ui/status.h"
 #include "duoterm/ui/workbench.h"
 
 #ifndef DUOTERM_VERSION
@@ -54,12 +55,14 @@ static void usage(FILE *f)
 		"  %-22s %s\n"
 		"  %-22s %s\n"
 		"  %-22s %s\n"
+		"  %-22s %s\n"
 		"  %-22s %s\n",
 		"NO_COLOR", "set to anything: no colours",
 		"HTTPS_PROXY, NO_PROXY", "proxy for HTTPS, hosts that bypass it",
 		"XDG_CONFIG_HOME", "config dir (default ~/.config): duoterm/config.json",
 		"XDG_STATE_HOME", "state dir (default ~/.local/state): duoterm/",
-		"DUOTERM_SIM", "the simulator --demo starts (default: found beside the binary)");
+		"DUOTERM_SIM", "the simulator --demo starts (default: found beside the binary)",
+		"DUOTERM_DEMO_SCENARIO", "the scenario file --demo plays (default: the demo story)");
 	fprintf(f, "\nConfig file keys (JSON, grouped by the part before the dot):\n");
 	for (size_t i = 0; i < dt_config_nr_keys; i++)
 		fprintf(f, "  %-22s %s%s%s\n", dt_config_keys[i].path, dt_config_keys[i].help,
@@ -189,7 +192,11 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (cli.command) {
-		rc = dt_status_run(&cfg, cli.json);
+		struct dt_context ctx;
+
+		dt_context_detect(&ctx, &cfg);
+		rc = dt_status_run(&cfg, &ctx, cli.json);
+		dt_context_release(&ctx);
 	} else {
 		struct dt_workbench_opts wo = {
 			.cfg = &cfg,

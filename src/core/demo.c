@@ -54,12 +54,18 @@ char *dt_demo_find_sim(void)
 
 static int start_sim(struct dt_demo *d, const char *sim, struct dt_sb *err)
 {
+	const char *scenario = getenv("DUOTERM_DEMO_SCENARIO");
 	char *argv[] = {(char *)sim, (char *)"--port", (char *)"0",
-			(char *)"--exit-on-stdin-eof", (char *)"--quiet", NULL};
+			(char *)"--exit-on-stdin-eof", (char *)"--quiet", NULL, NULL, NULL};
 	char line[256];
 	const char *prefix = "duoterm-sim listening on ";
-	int rc = dt_proc_spawn(&d->sim, argv, DT_PROC_PIPE_IN | DT_PROC_PIPE_OUT | DT_PROC_NULL_ERR);
+	int rc;
 
+	if (scenario && *scenario) {
+		argv[5] = (char *)"--scenario";
+		argv[6] = (char *)scenario;
+	}
+	rc = dt_proc_spawn(&d->sim, argv, DT_PROC_PIPE_IN | DT_PROC_PIPE_OUT | DT_PROC_NULL_ERR);
 	if (rc) {
 		dt_sb_addf(err, "cannot start the simulator %s: %s", sim, strerror(-rc));
 		return -1;

@@ -14,15 +14,27 @@ die() { echo "FAIL: $*"; screen_dump_on_fail; exit 1; }
 
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
-tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+# options in force before the first session starts: the pane stays after
+# the program exits, so its exit status and last screen can be read
+cat > "$SCREEN_OUT/tmux.conf" <<'CONF'
+set -g remain-on-exit on
+set -g default-terminal tmux-256color
+set -g status off
+CONF
+tm() { tmux -L "$TMUX_SOCK" -f "$SCREEN_OUT/tmux.conf" "$@"; }
 
 # screen_start COLS ROWS COMMAND...   (runs in a shell: quote as for sh -c)
 screen_start() {
 	cols=$1 rows=$2
 	shift 2
-	tm new-session -d -s t -x "$cols" -y "$rows" "$*" || die "tmux did not start"
-	tm set-option -g remain-on-exit on >/dev/null
-	tm set-option -g default-terminal tmux-256color >/dev/null 2>&1
+	# a server killed a moment ago may still hold the socket: retry briefly
+	rm -f "$SCREEN_OUT/exit.status"
+	# a shell stays as the parent and records how the program ended
+	wrapped="$*; echo \$? > '$SCREEN_OUT/exit.status'"
+	n=0
+	until tm new-session -d -s t -x "$cols" -y "$rows" "$wrapped" 2>/dev/null; do
+		n=$((n + 1)); [ $n -gt 40 ] && die "tmux did not start"; sleep 0.05
+	done
 }
 
 screen_stop() {
@@ -95,6 +107,17 @@ screen_expect() {
 
 screen_pane_dead() {
 	[ "$(tm display-message -p -t t '#{pane_dead}' 2>/dev/null)" = 1 ]
+}
+
+# screen_wait_exit [SECONDS]: until the program ends; prints its exit
+# status (128+N for signal N).
+screen_wait_exit() {
+	i=0 limit=$(( ${1:-10} * 20 ))
+	while [ ! -s "$SCREEN_OUT/exit.status" ]; do
+		i=$((i + 1)); [ $i -gt $limit ] && { echo "no exit"; return 1; }
+		sleep 0.05
+	done
+	cat "$SCREEN_OUT/exit.status"
 }
 
 screen_pane_pid() {

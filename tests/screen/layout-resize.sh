@@ -21,9 +21,6 @@ screen_expect zoom-review
 screen_keys z
 screen_wait "3 Chat"
 screen_keys q
-i=0
-while ! screen_pane_dead; do
-	i=$((i + 1)); [ $i -gt 100 ] && die "q did not quit"; sleep 0.05
-done
+[ "$(screen_wait_exit 5)" = 0 ] || die "q: bad exit status"
 rm -rf "$work"
 echo ok

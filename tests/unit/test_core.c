@@ -190,6 +190,39 @@ static void config_precedence(void **state)
 	assert_int_equal(dt_remove_tree(dir), 0);
 }
 
+/* Every configuration example in the docs parses without a warning. */
+static void doc_examples_parse(void **state)
+{
+	const char *src = getenv("DT_SRCDIR") ? getenv("DT_SRCDIR") : ".";
+	struct dt_sb path = DT_SB_INIT, err = DT_SB_INIT;
+	char *man, *p;
+	int examples = 0;
+
+	(void)state;
+	dt_sb_addf(&path, "%s/doc/duoterm.1", src);
+	man = dt_read_file(path.buf, NULL);
+	assert_non_null(man);
+	for (p = man; (p = strstr(p, ".nf\n")) != NULL;) {
+		char *end = strstr(p, ".fi\n"), *json;
+		struct dt_config cfg = {0};
+
+		assert_non_null(end);
+		json = dt_xstrndup(p + 4, (size_t)(end - p - 4));
+		if (json[0] == '{') {
+			assert_int_equal(dt_config_load_text(&cfg, "doc/duoterm.1", json, &err), 0);
+			assert_int_equal(err.len, 0);
+			examples++;
+		}
+		dt_config_release(&cfg);
+		free(json);
+		p = end;
+	}
+	assert_true(examples >= 1);
+	free(man);
+	dt_sb_release(&path);
+	dt_sb_release(&err);
+}
+
 static void utf8_widths(void **state)
 {
 	int used;
@@ -260,6 +293,7 @@ int main(void)
 		cmocka_unit_test(log_file_is_private_and_redacted),
 		cmocka_unit_test(config_text),
 		cmocka_unit_test(config_precedence),
+		cmocka_unit_test(doc_examples_parse),
 		cmocka_unit_test(utf8_widths),
 		cmocka_unit_test(loop_timers_and_wake),
 	};

@@ -33,7 +33,8 @@ int dt_log_level_parse(const char *name, enum dt_log_level *out);
 
 void dt_log(enum dt_log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void dt_vlog(enum dt_log_level level, const char *module, const char *fmt, va_list ap);
+void dt_vlog(enum dt_log_level level, const char *module, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #define dt_error(mod, ...) dt_log(DT_LOG_ERROR, mod, __VA_ARGS__)
 #define dt_warn(mod, ...)  dt_log(DT_LOG_WARN, mod, __VA_ARGS__)
