@@ -98,3 +98,8 @@ const char *dt_repo_workdir(const struct dt_repo *repo)
 
 	return w ? w : git_repository_path(repo->repo);
 }
+
+git_repository *dt_repo_git(struct dt_repo *repo)
+{
+	return repo->repo;
+}

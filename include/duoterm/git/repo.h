@@ -18,5 +18,7 @@ char *dt_repo_branch(struct dt_repo *repo);
 /* The URL of a remote, or NULL. */
 char *dt_repo_remote_url(struct dt_repo *repo, const char *name);
 const char *dt_repo_workdir(const struct dt_repo *repo);
+/* The libgit2 handle, for the other git/ modules (owned by repo). */
+struct git_repository *dt_repo_git(struct dt_repo *repo);
 
 #endif

@@ -1,0 +1,74 @@
+/*
+ * The diff model behind the Review pane: a list of files, each loaded into
+ * hunks (include/duoterm/git/hunk.h) only when asked — listing 900 files
+ * costs a tree/index/stat walk, not 77,000 lines of diff.
+ *
+ * Sources:
+ *   DT_DIFF_UNSTAGED  index -> working tree   (what `git add -p` offers)
+ *   DT_DIFF_STAGED    HEAD -> index           (what `git reset -p` offers)
+ *   DT_DIFF_PROPOSED  working file -> agent proposal (dt_diff_open_proposed)
+ *
+ * Files come in git's order (by path, bytewise).  Without
+ * DT_DIFF_FIND_RENAMES there is no rename detection, exactly like the
+ * plumbing `git add -p` runs; with it, renames are shown as one 'R' entry
+ * (display only: the review engine never sets it).
+ *
+ * The dt_diff owns every file and patch; pointers stay valid until
+ * dt_diff_free().  Main thread only (libgit2 objects inside).
+ */
+#ifndef DUOTERM_GIT_DIFF_H
+#define DUOTERM_GIT_DIFF_H
+
+#include <stddef.h>
+
+#include "duoterm/core/strbuf.h"
+#include "duoterm/git/hunk.h"
+#include "duoterm/git/repo.h"
+
+enum dt_diff_source { DT_DIFF_UNSTAGED, DT_DIFF_STAGED, DT_DIFF_PROPOSED };
+
+#define DT_DIFF_FIND_RENAMES 1u
+
+struct dt_diff_options {
+	size_t max_file_size; /* bigger files are summarised, not diffed */
+	unsigned flags;
+};
+
+#define DT_DIFF_DEFAULT_MAX_SIZE (8u << 20)
+#define DT_DIFF_OPTIONS_INIT {DT_DIFF_DEFAULT_MAX_SIZE, 0}
+
+struct dt_diff_file {
+	char *path;         /* new path */
+	char *old_path;     /* same string as path unless renamed */
+	char status;        /* 'M' 'A' 'D' 'R' 'T' (type change) */
+	int similarity;     /* renames, 0..100 */
+	unsigned old_mode, new_mode; /* 0 where the side is absent */
+	unsigned binary : 1, submodule : 1, too_big : 1, loaded : 1, stale : 1;
+	size_t adds, dels;  /* valid once loaded */
+	struct dt_fpatch patch; /* valid once loaded; empty for binary/too_big */
+	char summary[96];   /* one line for binary/too big/submodule files */
+};
+
+struct dt_diff;
+struct dt_proposal_store;
+
+/* Lists the files of an Unstaged or Staged source.  0, or -1 with err. */
+int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source source,
+		 const struct dt_diff_options *opts, struct dt_sb *err);
+/* Lists the proposals of a store (each vs its working file). */
+int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
+			  const struct dt_diff_options *opts, struct dt_sb *err);
+void dt_diff_free(struct dt_diff *d);
+
+enum dt_diff_source dt_diff_source(const struct dt_diff *d);
+size_t dt_diff_nr(const struct dt_diff *d);
+struct dt_diff_file *dt_diff_file(struct dt_diff *d, size_t i);
+/* Computes file i's hunks (once; later calls are free).  0 or -1 + err. */
+int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err);
+
+/* The unified diff of two buffers as `git diff` prints it (NULL old: a new
+ * file; NULL new: a deletion), appended to out.  0 or -1 + err. */
+int dt_diff_buffers(const char *path, const char *old, size_t old_len, const char *new_,
+		    size_t new_len, struct dt_sb *out, struct dt_sb *err);
+
+#endif

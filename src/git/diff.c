@@ -1,0 +1,261 @@
+/* The diff model: file list first, hunks per file on demand. */
+#include "duoterm/git/diff.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duoterm/git/proposal.h"
+
+struct dt_diff {
+	enum dt_diff_source source;
+	struct dt_diff_options opts;
+	git_diff *diff;                   /* Unstaged / Staged */
+	struct dt_proposal_store *store;  /* Proposed */
+	struct dt_diff_file *files;
+	size_t nr;
+};
+
+static void set_error(struct dt_sb *err, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	dt_sb_addf(err, "%s%s%s", what, e ? ": " : "", e ? e->message : "");
+}
+
+static char status_letter(git_delta_t s)
+{
+	switch (s) {
+	case GIT_DELTA_ADDED:
+		return 'A';
+	case GIT_DELTA_DELETED:
+		return 'D';
+	case GIT_DELTA_RENAMED:
+		return 'R';
+	case GIT_DELTA_COPIED:
+		return 'C';
+	case GIT_DELTA_TYPECHANGE:
+		return 'T';
+	default:
+		return 'M';
+	}
+}
+
+static void fill_file(struct dt_diff_file *f, const git_diff_delta *d)
+{
+	f->path = dt_xstrdup(d->new_file.path);
+	f->old_path = strcmp(d->old_file.path, d->new_file.path) ? dt_xstrdup(d->old_file.path)
+								  : f->path;
+	f->status = status_letter(d->status);
+	f->similarity = d->status == GIT_DELTA_RENAMED ? (int)d->similarity : 0;
+	f->old_mode = d->status == GIT_DELTA_ADDED ? 0 : d->old_file.mode;
+	f->new_mode = d->status == GIT_DELTA_DELETED ? 0 : d->new_file.mode;
+	f->submodule = d->old_file.mode == GIT_FILEMODE_COMMIT ||
+		       d->new_file.mode == GIT_FILEMODE_COMMIT;
+	f->binary = !!(d->flags & GIT_DIFF_FLAG_BINARY);
+}
+
+static int make_git_diff(struct dt_diff *d, git_repository *repo, struct dt_sb *err)
+{
+	git_diff_options o;
+	git_object *head = NULL;
+	git_tree *tree = NULL;
+	int rc;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	o.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY;
+	o.max_size = (git_off_t)d->opts.max_file_size;
+	if (d->source == DT_DIFF_UNSTAGED) {
+		rc = git_diff_index_to_workdir(&d->diff, repo, NULL, &o);
+	} else {
+		/* unborn branch: compare with the empty tree, as git does */
+		if (!git_revparse_single(&head, repo, "HEAD^{tree}"))
+			tree = (git_tree *)head;
+		rc = git_diff_tree_to_index(&d->diff, repo, tree, NULL, &o);
+	}
+	if (!rc && (d->opts.flags & DT_DIFF_FIND_RENAMES))
+		rc = git_diff_find_similar(d->diff, NULL);
+	if (rc < 0)
+		set_error(err, "cannot compute the diff");
+	git_object_free(head);
+	return rc < 0 ? -1 : 0;
+}
+
+int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source source,
+		 const struct dt_diff_options *opts, struct dt_sb *err)
+{
+	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
+	size_t i;
+
+	*out = NULL;
+	d->source = source;
+	d->opts = opts ? *opts : (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
+	if (make_git_diff(d, dt_repo_git(repo), err)) {
+		dt_diff_free(d);
+		return -1;
+	}
+	d->nr = git_diff_num_deltas(d->diff);
+	d->files = dt_xcalloc(d->nr, sizeof(*d->files));
+	for (i = 0; i < d->nr; i++)
+		fill_file(&d->files[i], git_diff_get_delta(d->diff, i));
+	*out = d;
+	return 0;
+}
+
+int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
+			  const struct dt_diff_options *opts, struct dt_sb *err)
+{
+	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
+	size_t i;
+
+	d->source = DT_DIFF_PROPOSED;
+	d->opts = opts ? *opts : (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
+	d->store = store;
+	d->nr = dt_proposal_nr(store);
+	d->files = dt_xcalloc(d->nr, sizeof(*d->files));
+	for (i = 0; i < d->nr; i++) {
+		const struct dt_proposal *p = dt_proposal_at(store, i);
+		struct dt_diff_file *f = &d->files[i];
+
+		f->path = f->old_path = dt_xstrdup(p->path);
+		f->status = p->deleted ? 'D' : p->has_base ? 'M' : 'A';
+		f->new_mode = p->deleted ? 0 : p->mode;
+		f->old_mode = p->has_base ? p->mode : 0;
+		f->stale = p->stale;
+	}
+	*out = d;
+	(void)err;
+	return 0;
+}
+
+static void free_file(struct dt_diff_file *f)
+{
+	if (f->old_path != f->path)
+		free(f->old_path);
+	free(f->path);
+	dt_fpatch_release(&f->patch);
+}
+
+void dt_diff_free(struct dt_diff *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nr; i++)
+		free_file(&d->files[i]);
+	free(d->files);
+	git_diff_free(d->diff);
+	free(d);
+}
+
+enum dt_diff_source dt_diff_source(const struct dt_diff *d)
+{
+	return d->source;
+}
+
+size_t dt_diff_nr(const struct dt_diff *d)
+{
+	return d->nr;
+}
+
+struct dt_diff_file *dt_diff_file(struct dt_diff *d, size_t i)
+{
+	return i < d->nr ? &d->files[i] : NULL;
+}
+
+static void summarise(struct dt_diff_file *f, const git_diff_delta *dl, size_t cap)
+{
+	if (f->submodule)
+		snprintf(f->summary, sizeof(f->summary), "submodule %.7s..%.7s",
+			 git_oid_tostr_s(&dl->old_file.id), git_oid_tostr_s(&dl->new_file.id));
+	else if (dl->old_file.size > cap || dl->new_file.size > cap) {
+		f->too_big = 1;
+		snprintf(f->summary, sizeof(f->summary), "file too big to show (%llu -> %llu bytes)",
+			 (unsigned long long)dl->old_file.size,
+			 (unsigned long long)dl->new_file.size);
+	} else if (f->binary)
+		snprintf(f->summary, sizeof(f->summary), "binary file (%llu -> %llu bytes)",
+			 (unsigned long long)dl->old_file.size,
+			 (unsigned long long)dl->new_file.size);
+}
+
+static int load_git(struct dt_diff *d, size_t i, struct dt_sb *err)
+{
+	struct dt_diff_file *f = &d->files[i];
+	git_patch *patch = NULL;
+	git_buf text = { 0 };
+	int rc = -1;
+
+	if (git_patch_from_diff(&patch, d->diff, i) < 0 || git_patch_to_buf(&text, patch) < 0) {
+		set_error(err, f->path);
+		goto done;
+	}
+	f->binary = !!(git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY);
+	summarise(f, git_patch_get_delta(patch), d->opts.max_file_size);
+	rc = text.size ? dt_fpatch_parse(&f->patch, text.ptr, text.size, err) : 0;
+done:
+	git_buf_dispose(&text);
+	git_patch_free(patch);
+	return rc;
+}
+
+static int load_proposed(struct dt_diff *d, size_t i, struct dt_sb *err)
+{
+	struct dt_diff_file *f = &d->files[i];
+	struct dt_sb text = DT_SB_INIT;
+	int rc = dt_proposal_diff(d->store, i, &text, err);
+
+	f->stale = dt_proposal_at(d->store, i)->stale;
+	if (!rc && text.len)
+		rc = dt_fpatch_parse(&f->patch, text.buf, text.len, err);
+	f->binary = f->patch.binary;
+	if (f->binary)
+		snprintf(f->summary, sizeof(f->summary), "binary file");
+	dt_sb_release(&text);
+	return rc;
+}
+
+int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err)
+{
+	struct dt_diff_file *f;
+	int rc;
+
+	if (i >= d->nr)
+		return -1;
+	f = &d->files[i];
+	if (f->loaded)
+		return 0;
+	rc = d->store ? load_proposed(d, i, err) : load_git(d, i, err);
+	if (rc)
+		return rc;
+	if (f->binary || f->too_big || f->submodule)
+		f->patch.binary = f->binary;
+	dt_fpatch_counts(&f->patch, &f->adds, &f->dels);
+	f->loaded = 1;
+	return 0;
+}
+
+int dt_diff_buffers(const char *path, const char *old, size_t old_len, const char *new_,
+		    size_t new_len, struct dt_sb *out, struct dt_sb *err)
+{
+	git_diff_options o;
+	git_patch *patch = NULL;
+	git_buf text = { 0 };
+	int rc = -1;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	if (git_patch_from_buffers(&patch, old, old_len, old ? path : NULL, new_, new_len,
+				   new_ ? path : NULL, &o) < 0 ||
+	    git_patch_to_buf(&text, patch) < 0) {
+		set_error(err, path);
+		goto done;
+	}
+	dt_sb_add(out, text.ptr, text.size);
+	rc = 0;
+done:
+	git_buf_dispose(&text);
+	git_patch_free(patch);
+	return rc;
+}
