@@ -13,6 +13,7 @@
 #include "duoterm/core/demo.h"
 #include "duoterm/core/log.h"
 #include "duoterm/ui/context.h"
+#include "duoterm/ui/run.h"
 #include "duoterm/ui/status.h"
 #include "duoterm/ui/workbench.h"
 
@@ -26,6 +27,8 @@ static void usage(FILE *f)
 		"Usage: duoterm [OPTION]...                 start the workbench here\n"
 		"       duoterm --demo                      start it on the built-in demo sandbox\n"
 		"       duoterm status [--json] [OPTION]... headless: instance, user, project, counts\n"
+		"       duoterm run [--json] [--approve PATTERN]... [--accept-proposals] GOAL\n"
+		"                                           headless agent run: one JSON event per line\n"
 		"\n"
 		"Options:\n"
 		"  --demo               run against the local simulator in a throwaway sample repository\n"
@@ -35,7 +38,12 @@ static void usage(FILE *f)
 		"  --log-level LEVEL    error, warn, info (default), debug or trace\n"
 		"  --no-color           no colours (also when NO_COLOR is set)\n"
 		"  -C DIR               run as if started in DIR\n"
-		"  --json               (status) print JSON instead of text\n"
+		"  --json               (status, run) print JSON instead of text\n"
+		"  --provider NAME      openai, anthropic or gitlab (the model back-end)\n"
+		"  --model NAME         the model to use\n"
+		"  --approve PATTERN    (run) approve commands matching PATTERN (repeatable; '*' all)\n"
+		"  --accept-proposals   (run) accept the agent's proposed changes into the working tree\n"
+		"  --resume[=ID]        (run) continue a session (default: the latest)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"
 		"\n"
@@ -72,7 +80,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_DEMO = 256, OPT_PROJECT, OPT_INSTANCE, OPT_LOG, OPT_LOG_LEVEL, OPT_NO_COLOR, OPT_JSON,
-       OPT_EXIT_AFTER };
+       OPT_EXIT_AFTER, OPT_APPROVE, OPT_ACCEPT, OPT_RESUME, OPT_MODEL, OPT_PROVIDER };
 
 static const struct option long_opts[] = {
 	{"demo", no_argument, NULL, OPT_DEMO},
@@ -84,21 +92,32 @@ static const struct option long_opts[] = {
 	{"no-colour", no_argument, NULL, OPT_NO_COLOR},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"exit-after-ms", required_argument, NULL, OPT_EXIT_AFTER}, /* benchmarks */
+	{"approve", required_argument, NULL, OPT_APPROVE},
+	{"accept-proposals", no_argument, NULL, OPT_ACCEPT},
+	{"resume", optional_argument, NULL, OPT_RESUME},
+	{"model", required_argument, NULL, OPT_MODEL},
+	{"provider", required_argument, NULL, OPT_PROVIDER},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{0},
 };
 
+#define MAX_APPROVE 64
+
 struct cli {
-	int demo, json, no_colour, exit_after_ms;
+	int demo, json, no_colour, exit_after_ms, accept_proposals;
 	const char *project, *instance, *log_file, *log_level, *dir, *command;
+	const char *resume, *model, *provider;
+	const char *approve[MAX_APPROVE + 1];
+	int nr_approve;
+	struct dt_sb goal; /* the words after the command */
 };
 
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+hVC:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVC:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DEMO: cli->demo = 1; break;
 		case OPT_PROJECT: cli->project = optarg; break;
@@ -108,6 +127,17 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		case OPT_NO_COLOR: cli->no_colour = 1; break;
 		case OPT_JSON: cli->json = 1; break;
 		case OPT_EXIT_AFTER: cli->exit_after_ms = atoi(optarg); break;
+		case OPT_ACCEPT: cli->accept_proposals = 1; break;
+		case OPT_RESUME: cli->resume = optarg ? optarg : ""; break;
+		case OPT_MODEL: cli->model = optarg; break;
+		case OPT_PROVIDER: cli->provider = optarg; break;
+		case OPT_APPROVE:
+			if (cli->nr_approve == MAX_APPROVE) {
+				fprintf(stderr, "duoterm: at most %d --approve patterns\n", MAX_APPROVE);
+				return -1;
+			}
+			cli->approve[cli->nr_approve++] = optarg;
+			break;
 		case 'C': cli->dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("duoterm %s\n", DUOTERM_VERSION); exit(0);
@@ -116,14 +146,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc)
 		cli->command = argv[optind++];
-		/* options may also follow the subcommand */
-		if (optind < argc) {
-			optind--;
-			argv[optind] = argv[0];
-			return parse_args(cli, argc - optind, argv + optind) ? -1 : 0;
-		}
+	for (; optind < argc; optind++) {
+		if (cli->goal.len)
+			dt_sb_addc(&cli->goal, ' ');
+		dt_sb_adds(&cli->goal, argv[optind]);
 	}
 	return 0;
 }
@@ -165,9 +193,18 @@ int main(int argc, char **argv)
 		perror(NULL);
 		return 2;
 	}
-	if (cli.command && strcmp(cli.command, "status")) {
+	if (cli.command && strcmp(cli.command, "status") && strcmp(cli.command, "run")) {
 		fprintf(stderr, "duoterm: unknown command '%s'. Try 'duoterm --help'.\n",
 			cli.command);
+		return 2;
+	}
+	if (cli.command && !strcmp(cli.command, "status") && cli.goal.len) {
+		fprintf(stderr, "duoterm: status takes no arguments. Try 'duoterm --help'.\n");
+		return 2;
+	}
+	if (cli.command && !strcmp(cli.command, "run") && !cli.goal.len && !cli.resume) {
+		fprintf(stderr, "duoterm: run needs a goal, e.g. duoterm run --json \"fix the "
+				"failing test\" (or --resume)\n");
 		return 2;
 	}
 	if (dt_config_load(&cfg, &err))
@@ -179,6 +216,10 @@ int main(int argc, char **argv)
 		dt_config_set(&cfg, &cfg.instance_url, cli.instance);
 	if (cli.project)
 		dt_config_set(&cfg, &cfg.project, cli.project);
+	if (cli.provider)
+		dt_config_set(&cfg, &cfg.provider, cli.provider);
+	if (cli.model)
+		dt_config_set(&cfg, &cfg.model, cli.model);
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		cli.no_colour = 1;
 	if (setup_log(&cli, &cfg)) {
@@ -195,7 +236,18 @@ int main(int argc, char **argv)
 		struct dt_context ctx;
 
 		dt_context_detect(&ctx, &cfg);
-		rc = dt_status_run(&cfg, &ctx, cli.json);
+		if (!strcmp(cli.command, "status")) {
+			rc = dt_status_run(&cfg, &ctx, cli.json);
+		} else {
+			struct dt_run_opts ro = {
+				.goal = cli.goal.len ? cli.goal.buf : NULL,
+				.approve = cli.approve,
+				.accept_proposals = cli.accept_proposals,
+				.resume = cli.resume,
+				.model = cli.model,
+			};
+			rc = dt_run_headless(&cfg, &ctx, &ro);
+		}
 		dt_context_release(&ctx);
 	} else {
 		struct dt_workbench_opts wo = {
@@ -213,5 +265,6 @@ done:
 	dt_secret_clear_all();
 	dt_log_close();
 	dt_sb_release(&err);
+	dt_sb_release(&cli.goal);
 	return rc;
 }

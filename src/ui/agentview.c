@@ -1,0 +1,324 @@
+#include "duoterm/ui/agentview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "duoterm/agent/agent.h"
+#include "duoterm/agent/policy.h"
+#include "duoterm/core/log.h"
+#include "duoterm/git/proposal.h"
+#include "duoterm/git/repo.h"
+#include "duoterm/providers/provider.h"
+#include "duoterm/ui/chat.h"
+
+struct dt_agentview {
+	struct dt_app *app;
+	struct dt_agent *agent;
+	struct dt_provider *provider;
+	char *unavailable;   /* why there is no agent, and what to do */
+	long stream_index;   /* transcript entry being streamed into the chat, or -1 */
+	char *approval_call; /* the call the approval dialog is about */
+	char *approval_pattern;
+	int busy;
+};
+
+static const char *const step_glyph[] = {"○", "▶", "✔", "✖"};
+static const enum dt_elem step_elem[] = {DT_E_normal, DT_E_running, DT_E_ok, DT_E_dim};
+
+static void on_plan(const struct dt_plan *plan, void *ud)
+{
+	struct dt_agentview *v = ud;
+	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_PLAN);
+	size_t done = 0;
+	char sub[32];
+
+	dt_pane_clear_rows(p);
+	for (size_t i = 0; i < plan->nr; i++) {
+		enum dt_step_status s = plan->step[i].status;
+
+		dt_pane_add_row(p, step_elem[s], "%s %zu. %s", step_glyph[s], i + 1,
+				plan->step[i].title ? plan->step[i].title : "");
+		done += s == DT_STEP_DONE;
+	}
+	snprintf(sub, sizeof(sub), "%zu/%zu done", done, plan->nr);
+	dt_pane_set_subtitle(p, plan->nr ? sub : NULL);
+}
+
+static void tool_card(struct dt_agentview *v, const struct dt_entry *e)
+{
+	static const char *const mark[] = {"…", "?", "▶", "✔", "✖", "⊘", "⊘"};
+	struct dt_sb sb = DT_SB_INIT;
+	const char *args = e->args ? e->args : "";
+
+	dt_sb_addf(&sb, "%s %s %.*s", mark[e->status], e->name ? e->name : "tool",
+		   (int)(strlen(args) > 80 ? 80 : strlen(args)), args);
+	if (e->status == DT_TOOL_FAILURE && e->text.len)
+		dt_sb_addf(&sb, "\n%.*s", (int)(e->text.len > 300 ? 300 : e->text.len), e->text.buf);
+	dt_app_chat(v->app, e->status == DT_TOOL_FAILURE ? DT_CHAT_ERROR : DT_CHAT_TOOL, sb.buf);
+	dt_sb_release(&sb);
+}
+
+static void on_entry(size_t index, const struct dt_entry *e, const char *delta, size_t len,
+		     void *ud)
+{
+	struct dt_agentview *v = ud;
+	struct dt_sb sb = DT_SB_INIT;
+
+	switch (e->kind) {
+	case DT_ENTRY_ASSISTANT:
+		if (!delta)
+			break;
+		dt_sb_add(&sb, delta, len);
+		if (v->stream_index == (long)index)
+			dt_app_chat_append(v->app, sb.buf);
+		else
+			dt_app_chat(v->app, DT_CHAT_AGENT, sb.buf);
+		v->stream_index = (long)index;
+		break;
+	case DT_ENTRY_TOOL:
+		/* a card when the call has an outcome; streamed output is not shown */
+		if (!delta && e->status >= DT_TOOL_SUCCESS)
+			tool_card(v, e);
+		v->stream_index = -1;
+		break;
+	case DT_ENTRY_NOTICE:
+	case DT_ENTRY_ERROR:
+		if (!delta)
+			dt_app_chat(v->app, e->kind == DT_ENTRY_ERROR ? DT_CHAT_ERROR : DT_CHAT_SYSTEM,
+				    dt_sb_str(&e->text));
+		v->stream_index = -1;
+		break;
+	case DT_ENTRY_USER:     /* the chat shows what was typed already */
+	case DT_ENTRY_REASONING:
+		break;
+	}
+	dt_sb_release(&sb);
+}
+
+static void on_approval_answer(void *ud, int choice)
+{
+	struct dt_agentview *v = ud;
+	static const enum dt_approval answers[] = {DT_APPROVE_ONCE, DT_APPROVE_ALWAYS, DT_APPROVE_NO};
+
+	if (!v->approval_call)
+		return;
+	if (choice < 0 || choice > 2)
+		choice = 2; /* Esc: no */
+	dt_agent_approve(v->agent, v->approval_call, answers[choice],
+			 choice == 2 ? "The user declined this tool call." : NULL);
+	free(v->approval_call);
+	free(v->approval_pattern);
+	v->approval_call = v->approval_pattern = NULL;
+}
+
+static void on_approval(const char *call_id, const char *tool, const char *subject,
+			const char *pattern, void *ud)
+{
+	struct dt_agentview *v = ud;
+	struct dt_sb title = DT_SB_INIT, always = DT_SB_INIT, shown = DT_SB_INIT;
+	const char *items[3];
+
+	free(v->approval_call);
+	free(v->approval_pattern);
+	v->approval_call = dt_xstrdup(call_id);
+	v->approval_pattern = pattern ? dt_xstrdup(pattern) : NULL;
+	dt_visible(&shown, subject ? subject : "");
+	dt_sb_addf(&title, "Allow %s: %s ?", tool, dt_sb_str(&shown));
+	dt_sb_addf(&always, "Always allow %s", pattern ? pattern : "this command");
+	items[0] = "Yes, this once";
+	items[1] = always.buf;
+	items[2] = "No (tell the agent why it was refused)";
+	dt_app_notify(v->app, "duoterm: the agent needs approval");
+	dt_app_pick(v->app, title.buf, items, 3, 0, on_approval_answer, v);
+	dt_sb_release(&shown);
+	dt_sb_release(&title);
+	dt_sb_release(&always);
+}
+
+static void on_proposal(const char *path, void *ud)
+{
+	struct dt_agentview *v = ud;
+	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_REVIEW);
+	struct dt_proposal_store *s = dt_agent_proposals(v->agent);
+	char sub[32];
+	size_t n = s ? dt_proposal_nr(s) : 0;
+
+	dt_pane_clear_rows(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dt_proposal *pr = dt_proposal_at(s, i);
+
+		dt_pane_add_row(p, pr->stale ? DT_E_warn : DT_E_normal, "%s %s%s",
+				pr->deleted ? "D" : pr->has_base ? "M" : "A", pr->path,
+				pr->stale ? "  (stale: the file changed)" : "");
+	}
+	snprintf(sub, sizeof(sub), "%zu proposed", n);
+	dt_pane_set_subtitle(p, sub);
+	dt_app_message(v->app, "The agent proposed a change to %s (2 Review)", path);
+}
+
+static const char *const state_text[] = {"idle", "streaming", "running a tool",
+					  "needs approval", "paused"};
+
+static void on_state(enum dt_agent_state state, void *ud)
+{
+	struct dt_agentview *v = ud;
+
+	v->busy = state != DT_AGENT_IDLE;
+	dt_app_set_agent_busy(v->app, v->busy);
+	dt_app_set_status(v->app, DT_ST_AGENT, state_text[state]);
+	if (state != DT_AGENT_STREAMING)
+		v->stream_index = -1;
+}
+
+static void on_turn_done(enum dt_turn_outcome outcome, const char *message, void *ud)
+{
+	struct dt_agentview *v = ud;
+
+	v->stream_index = -1;
+	if (outcome == DT_TURN_FAILED)
+		dt_app_chat(v->app, DT_CHAT_ERROR, message && *message ? message :
+			    "The turn failed. Type /retry to send it again.");
+	else if (outcome == DT_TURN_STOPPED)
+		dt_app_chat(v->app, DT_CHAT_SYSTEM, "Stopped.");
+}
+
+static void on_usage(const struct dt_prov_usage *u, void *ud)
+{
+	struct dt_agentview *v = ud;
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%llu in / %llu out", (unsigned long long)u->input_tokens,
+		 (unsigned long long)u->output_tokens);
+	dt_app_set_status(v->app, DT_ST_TOKENS, buf);
+}
+
+static const struct dt_agent_cbs cbs = {
+	.on_entry = on_entry,
+	.on_plan = on_plan,
+	.on_approval = on_approval,
+	.on_proposal = on_proposal,
+	.on_state = on_state,
+	.on_turn_done = on_turn_done,
+	.on_usage = on_usage,
+};
+
+static int slash(struct dt_agentview *v, const char *text)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(struct dt_agent *);
+		const char *said;
+	} cmds[] = {
+		{"/stop", dt_agent_stop, NULL},
+		{"/pause", dt_agent_pause, "Pausing after the running tool."},
+		{"/resume", dt_agent_resume, "Resuming."},
+		{"/retry", dt_agent_retry, "Sending the request again."},
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
+		if (strcmp(text, cmds[i].name))
+			continue;
+		if (cmds[i].said)
+			dt_app_chat(v->app, DT_CHAT_SYSTEM, cmds[i].said);
+		cmds[i].fn(v->agent);
+		return 1;
+	}
+	if (!strcmp(text, "/help")) {
+		dt_app_chat(v->app, DT_CHAT_SYSTEM,
+			    "/stop /pause /resume /retry — control the agent; Esc stops it too.");
+		return 1;
+	}
+	return 0;
+}
+
+static void on_submit(void *ud, const char *text)
+{
+	struct dt_agentview *v = ud;
+
+	if (!v->agent) {
+		dt_app_chat(v->app, DT_CHAT_ERROR, v->unavailable);
+		return;
+	}
+	if (text[0] == '/' && slash(v, text))
+		return;
+	dt_agent_submit(v->agent, text);
+}
+
+static void on_cancel(void *ud)
+{
+	struct dt_agentview *v = ud;
+
+	if (v->agent && v->busy)
+		dt_agent_stop(v->agent);
+}
+
+static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_config *cfg,
+		 const struct dt_context *ctx, struct dt_gl_client *gl, struct dt_sb *err)
+{
+	struct dt_provider_opts po = DT_PROVIDER_OPTS_INIT;
+	struct dt_agent_opts ao = DT_AGENT_OPTS_INIT;
+	char cwd[4096];
+
+	if (dt_provider_opts_from_config(&po, cfg, err))
+		return -1;
+	v->provider = dt_provider_new(rt->net, &rt->loop, &po, err);
+	if (!v->provider)
+		return -1;
+	ao.provider = v->provider;
+	ao.loop = &rt->loop;
+	ao.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
+	ao.repo = ctx->repo;
+	ao.gitlab = gl;
+	ao.project_id = ctx->project_id;
+	ao.project = ctx->project;
+	ao.cbs = &cbs;
+	ao.ud = v;
+	return dt_agent_new(&v->agent, &ao, err);
+}
+
+struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
+				      const struct dt_config *cfg, const struct dt_context *ctx,
+				      struct dt_gl_client *gl)
+{
+	struct dt_agentview *v = dt_xcalloc(1, sizeof(*v));
+	struct dt_sb err = DT_SB_INIT;
+
+	v->app = app;
+	v->stream_index = -1;
+	dt_app_on_submit(app, on_submit, v);
+	dt_app_on_cancel(app, on_cancel, v);
+	if (start(v, rt, cfg, ctx, gl, &err)) {
+		dt_sb_addf(&err, "%sThe rest of the workbench works without it.",
+			   err.len ? "\n" : "");
+		v->unavailable = dt_sb_detach(&err, NULL);
+		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT), v->unavailable);
+		dt_app_set_status(app, DT_ST_AGENT, "unavailable");
+		dt_warn("agent", "%s", v->unavailable);
+	} else {
+		dt_app_set_status(app, DT_ST_AGENT, "idle");
+		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
+				  "Type a goal for the agent and press Enter.\n/help lists the "
+				  "commands.");
+	}
+	dt_sb_release(&err);
+	return v;
+}
+
+void dt_agentview_free(struct dt_agentview *v)
+{
+	if (!v)
+		return;
+	dt_agent_free(v->agent);
+	dt_provider_free(v->provider);
+	free(v->unavailable);
+	free(v->approval_call);
+	free(v->approval_pattern);
+	free(v);
+}
+
+int dt_agentview_busy(const struct dt_agentview *v)
+{
+	return v && v->busy;
+}
