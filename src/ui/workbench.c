@@ -10,6 +10,7 @@
 #include "duoterm/gitlab/client.h"
 #include "duoterm/gitlab/model.h"
 #include "duoterm/ui/app.h"
+#include "duoterm/ui/agentview.h"
 #include "duoterm/ui/context.h"
 #include "duoterm/ui/runtime.h"
 
@@ -20,6 +21,7 @@ struct workbench {
 	struct dt_app *app;
 	struct dt_context ctx;
 	struct dt_gl_client gl;
+	struct dt_agentview *agent;
 	int gl_ready;
 	int exit_signal;
 	int loads_failed;
@@ -268,6 +270,7 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 	dt_app_set_status(wb.app, DT_ST_BRANCH, wb.ctx.branch);
 	fill_local_panes(&wb);
 	start_gitlab(&wb);
+	wb.agent = dt_agentview_new(wb.app, &wb.rt, wb.cfg, &wb.ctx, wb.gl_ready ? &wb.gl : NULL);
 	if (opts->exit_after_ms)
 		dt_loop_add_timer(&wb.rt.loop, (uint64_t)opts->exit_after_ms, exit_after, &wb);
 	dt_app_frame(wb.app);
@@ -277,6 +280,8 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 		dt_app_frame(wb.app);
 	}
 done:
+	/* the agent cancels its requests while the net thread still runs */
+	dt_agentview_free(wb.agent);
 	dt_app_free(wb.app);
 	dt_set_oom_hook(NULL);
 	dt_runtime_release(&wb.rt);
