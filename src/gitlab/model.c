@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "duoterm/core/strbuf.h"
+#include "model_int.h"
 
 static char *str(const cJSON *obj, const char *key)
 {
@@ -329,4 +330,52 @@ const char *dt_gl_merge_status_label(const char *s)
 		if (!strcmp(s, labels[i].status))
 			return labels[i].label;
 	return s; /* a status newer than this build: show it as GitLab sent it */
+}
+
+/* ---- for detail.c (model_int.h) ---- */
+
+char *dt_gl__str(const cJSON *obj, const char *key)
+{
+	return str(obj, key);
+}
+
+long dt_gl__num(const cJSON *obj, const char *key)
+{
+	return num(obj, key);
+}
+
+int dt_gl__bool(const cJSON *obj, const char *key)
+{
+	return boolean(obj, key);
+}
+
+char *dt_gl__nested_str(const cJSON *obj, const char *outer, const char *key)
+{
+	return nested_str(obj, outer, key);
+}
+
+cJSON *dt_gl__parse(const char *json, size_t len, int want_array)
+{
+	return parse(json, len, want_array);
+}
+
+int dt_gl__parse_list(const char *json, size_t len, struct dt_gl_list *out, size_t size,
+		      void (*fill)(const cJSON *, void *))
+{
+	return parse_list(json, len, out, size, fill);
+}
+
+void dt_gl__fill_mr(const cJSON *o, void *item)
+{
+	fill_mr(o, item);
+}
+
+void dt_gl__fill_issue(const cJSON *o, void *item)
+{
+	fill_issue(o, item);
+}
+
+void dt_gl__fill_pipeline(const cJSON *o, void *item)
+{
+	fill_pipeline(o, item);
 }

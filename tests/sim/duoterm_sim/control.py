@@ -43,6 +43,9 @@ async def apply(sim, action):
                                  data=action.get("data"), identifier=action.get("identifier"),
                                  message=action.get("message"), more=action.get("more", True))
         return {"delivered": n}
+    if kind == "oauth_expire":
+        from . import oauth
+        return {"expired": oauth.expire_all(sim)}
     if kind == "job_status":
         job = w.jobs[int(action["id"])]
         w.set_job_status(job, action["status"])
