@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "duoterm/agent/agent.h"
+#include "duoterm/agent/remote.h"
 #include "duoterm/core/log.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/repo.h"
@@ -18,19 +19,31 @@
 struct run {
 	struct dt_runtime rt;
 	struct dt_agent *agent;
+	struct dt_remote *remote; /* --provider duo-workflow */
 	const struct dt_run_opts *o;
 	int done, status;
 	enum dt_tool_status *seen; /* last printed status per entry */
 	size_t n_seen;
 };
 
+/* Events emitted while a resumed session is restored (a call that was
+ * running when duoterm died gets its "interrupted" result) are held until
+ * the session line, which comes first. */
+static struct dt_sb held = DT_SB_INIT;
+static int holding;
+
 static void print(cJSON *o)
 {
 	char *text = cJSON_PrintUnformatted(o);
 
-	fputs(text, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
+	if (holding) {
+		dt_sb_adds(&held, text);
+		dt_sb_addc(&held, '\n');
+	} else {
+		fputs(text, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
 	free(text);
 	cJSON_Delete(o);
 }
@@ -131,7 +144,8 @@ static void on_approval(const char *id, const char *tool, const char *subject, c
 static void on_proposal(const char *path, void *ud)
 {
 	struct run *r = ud;
-	struct dt_proposal_store *s = dt_agent_proposals(r->agent);
+	struct dt_proposal_store *s = r->remote ? dt_remote_proposals(r->remote) :
+				      dt_agent_proposals(r->agent);
 	struct dt_sb err = DT_SB_INIT;
 	long i = dt_proposal_find(s, path);
 	int accepted = 0;
@@ -221,7 +235,11 @@ static int start(struct run *r, const struct dt_config *cfg, const struct dt_con
 	ao.approve = r->o->approve;
 	ao.cbs = &cbs;
 	ao.ud = r;
-	if (dt_agent_new(&r->agent, &ao, &err)) {
+	holding = 1;
+	rc = dt_agent_new(&r->agent, &ao, &err);
+	holding = 0;
+	if (rc) {
+		dt_sb_release(&held);
 		rc = fail("cannot start the agent", err.buf);
 		dt_sb_release(&err);
 		return rc;
@@ -230,12 +248,58 @@ static int start(struct run *r, const struct dt_config *cfg, const struct dt_con
 	cJSON_AddStringToObject(o, "id", dt_agent_session_id(r->agent));
 	cJSON_AddBoolToObject(o, "resumed", r->o->resume != NULL);
 	print(o);
+	if (held.len) {
+		fwrite(held.buf, 1, held.len, stdout);
+		fflush(stdout);
+	}
+	dt_sb_release(&held);
 	if (r->o->goal && *r->o->goal)
 		dt_agent_submit(r->agent, r->o->goal);
 	else if (dt_agent_interrupted(r->agent))
 		dt_agent_resume(r->agent);
 	else
 		return fail("nothing to do", "give a goal, or --resume a session that was interrupted");
+	return -1;
+}
+
+/* The Duo Agent Platform flow (agent/remote.h): same callbacks, same events. */
+static int start_remote(struct run *r, const struct dt_config *cfg, const struct dt_context *ctx,
+			const char *model)
+{
+	struct dt_remote_opts ro = DT_REMOTE_OPTS_INIT;
+	struct dt_sb err = DT_SB_INIT;
+	char cwd[PATH_MAX];
+	cJSON *o;
+	int rc;
+
+	ro.net = r->rt.net;
+	ro.loop = &r->rt.loop;
+	ro.instance_url = cfg->instance_url;
+	ro.token = cfg->token;
+	ro.token_source = cfg->token_source;
+	ro.project = cfg->project ? cfg->project : ctx->project;
+	ro.branch = ctx->branch;
+	ro.repo = ctx->repo;
+	ro.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
+	ro.model = r->o->model ? r->o->model : model;
+	ro.context = r->o->context;
+	ro.approve = r->o->approve;
+	ro.insecure = dt_config_bool(cfg->tls_insecure);
+	ro.cbs = &cbs;
+	ro.ud = r;
+	if (!r->o->goal || !*r->o->goal)
+		return fail("nothing to do", "give a goal");
+	if (dt_remote_new(&r->remote, &ro, &err)) {
+		rc = fail("cannot start the Duo Agent Platform flow", err.buf);
+		dt_sb_release(&err);
+		return rc;
+	}
+	o = event("session");
+	cJSON_AddStringToObject(o, "id", "");
+	cJSON_AddStringToObject(o, "provider", "duo-workflow");
+	cJSON_AddBoolToObject(o, "resumed", 0);
+	print(o);
+	dt_remote_submit(r->remote, r->o->goal);
 	return -1;
 }
 
@@ -247,12 +311,17 @@ int dt_run_headless(const struct dt_config *cfg, const struct dt_context *ctx,
 	struct dt_provider *p = NULL;
 	struct dt_gl_client gl = {0};
 	struct dt_sb err = DT_SB_INIT;
+	const char *model = NULL;
 	int rc, have_gl = 0;
 
 	if (dt_runtime_init(&r.rt, cfg, &err)) {
 		rc = fail("cannot start", err.buf);
 		dt_sb_release(&err);
 		return rc;
+	}
+	if (dt_remote_provider_name(cfg->provider, &model)) {
+		rc = start_remote(&r, cfg, ctx, model);
+		goto loop;
 	}
 	if (dt_provider_opts_from_config(&po, cfg, &err) ||
 	    !(p = dt_provider_new(r.rt.net, &r.rt.loop, &po, &err))) {
@@ -264,12 +333,14 @@ int dt_run_headless(const struct dt_config *cfg, const struct dt_context *ctx,
 		have_gl = 1;
 	}
 	rc = start(&r, cfg, ctx, p, have_gl ? &gl : NULL);
+loop:
 	if (rc < 0) {
 		while (!r.done)
 			dt_loop_run_once(&r.rt.loop, -1);
 		rc = r.status;
 	}
 done:
+	dt_remote_free(r.remote);
 	dt_agent_free(r.agent);
 	dt_provider_free(p);
 	dt_runtime_release(&r.rt);

@@ -31,6 +31,8 @@ struct dt_run_opts {
 	int accept_proposals;        /* --accept-proposals */
 	const char *resume;          /* --resume ID ("" = latest); NULL: new session */
 	const char *model;           /* --model, overrides cfg */
+	/* --context (repeatable; duo-workflow): "#12" issue, "!4" MR, a file */
+	const char *const *context;
 };
 
 #define DT_RUN_OPTS_INIT {0}

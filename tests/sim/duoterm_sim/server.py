@@ -15,8 +15,9 @@ import traceback
 
 from aiohttp import web
 
-from . import VERSION, control, gitlab_api, http, scenario as scenario_mod
+from . import VERSION, control, gitlab_api, http, oauth, scenario as scenario_mod
 from .cable import Cable
+from .dap import Dap
 from .faults import Faults
 from .gitlab_model import World
 from .live import Live
@@ -39,6 +40,7 @@ class Sim:
         self.world = World(scenario, base_url)
         self.model = Model(self)
         self.cable = Cable(self)
+        self.dap = Dap(self)
         self.live = Live(self)
 
     def warn(self, text):
@@ -53,6 +55,7 @@ class Sim:
         self.world = World(self.scenario, self.base_url)
         self.world.listeners.extend(listeners)
         self.model = Model(self)
+        self.dap.reset()
         self.live.start()
 
     # ------------------------------------------------------------ routing
@@ -74,6 +77,10 @@ class Sim:
             path = path[len(self.root):] or "/"
         if path == "/-/cable":
             return await self.cable.handle(request)
+        if path.startswith("/oauth/"):
+            resp = await oauth.handle(request, self, path)
+            if resp is not None:
+                return resp
         if path in ("/-/health", "/-/liveness", "/-/readiness"):
             if path == "/-/health":
                 return web.Response(text="GitLab OK")
@@ -83,6 +90,10 @@ class Sim:
         if path == "/users/sign_in":
             return web.Response(text="<!DOCTYPE html><title>Sign in · duoterm-sim</title>\n",
                                 content_type="text/html")
+        if path.startswith("/api/v4/ai/"):
+            resp = await self.dap.dispatch(request, path)
+            if resp is not None:
+                return resp
         resp = await gitlab_api.dispatch(request, self, path)
         if resp is None:
             return web.Response(status=404, text="Not Found\n")
