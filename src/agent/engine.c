@@ -932,7 +932,9 @@ int dt_engine_restore(struct dt_engine *e, const cJSON *r)
 		if ((c = find_call(e, cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")))))
 			c->started = 1;
 	} else if (!strcmp(t, "turn")) {
-		e->turn_open = 0;
+		/* a failed turn stays open, as it does live: RESUME retries it */
+		e->turn_open = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "outcome")) ?: "",
+				       "failed");
 		e->in_batch = 0;
 	} else if (!strcmp(t, "notice")) {
 		add_entry(e, cJSON_IsTrue(cJSON_GetObjectItem(r, "error")) ? DT_ENTRY_ERROR :

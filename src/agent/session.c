@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,22 +78,35 @@ int dt_session_create(struct dt_session **out, const char *base, struct dt_sb *e
 	return rc;
 }
 
+/* The session whose journal was written last (ids only sort by the second
+ * they were made in), the greater id on a tie. */
 static char *latest(const char *base)
 {
 	DIR *d = opendir(base);
 	struct dirent *de;
+	struct dt_sb path = DT_SB_INIT;
+	struct timespec best_t = {0};
+	struct stat st;
 	char *best = NULL;
 
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (!best || strcmp(de->d_name, best) > 0) {
+		dt_sb_reset(&path);
+		dt_sb_addf(&path, "%s/%s/journal.jsonl", base, de->d_name);
+		if (stat(path.buf, &st))
+			continue;
+		if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
+		    (st.st_mtim.tv_sec == best_t.tv_sec && (st.st_mtim.tv_nsec > best_t.tv_nsec ||
+		     (st.st_mtim.tv_nsec == best_t.tv_nsec && strcmp(de->d_name, best) > 0)))) {
 			free(best);
 			best = dt_xstrdup(de->d_name);
+			best_t = st.st_mtim;
 		}
 	}
 	if (d)
 		closedir(d);
+	dt_sb_release(&path);
 	return best;
 }
 

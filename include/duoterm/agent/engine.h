@@ -212,7 +212,8 @@ void dt_engine_feed(struct dt_engine *e, const struct dt_engine_ev *ev);
 /* Replays one journal record (from a RECORD effect) without emitting
  * anything; then dt_engine_restored() settles the state: calls that never
  * started run again, calls that were running get an "interrupted" error,
- * and RESUME continues a turn that was under way. Returns 1 if so. */
+ * and RESUME continues a turn that was under way (or re-sends the request
+ * of a turn that failed). Returns 1 if so. */
 int dt_engine_restore(struct dt_engine *e, const cJSON *record);
 int dt_engine_restored(struct dt_engine *e);
 

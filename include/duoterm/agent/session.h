@@ -22,7 +22,7 @@ struct dt_session;
 /* base: the sessions directory (NULL: $XDG_STATE_HOME/duoterm/sessions).
  * 0 or -1 + err. */
 int dt_session_create(struct dt_session **out, const char *base, struct dt_sb *err);
-/* id NULL or "": the most recent session. */
+/* id NULL or "": the most recent session (the journal written last). */
 int dt_session_open(struct dt_session **out, const char *base, const char *id, struct dt_sb *err);
 void dt_session_free(struct dt_session *s);
 
