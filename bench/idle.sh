@@ -5,7 +5,11 @@
 # threads woke up (voluntary + involuntary context switches).
 #   bench/idle.sh [--assert] [SECONDS]
 # With --assert it exits 1 unless CPU < 10 ms and wake-ups <= 2 per thread
-# (the target: < 0.01 s in 10 s, no periodic wake-ups).
+# (the target: < 0.01 s in 10 s, no periodic wake-ups).  The simulator's
+# ActionCable pings (every 3 s, as Rails sends them) are heartbeats the
+# server needs; --assert plays a static scenario with pings every 8 s (below
+# the client's 10 s ping timeout) and allows two wake-ups (net thread, main
+# thread) per heartbeat, so that any other wake-up shows.
 assert=0
 [ "$1" = --assert ] && { assert=1; shift; }
 secs=${1:-10}
@@ -16,7 +20,9 @@ tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server >/dev/null 2>&1' EXIT
 
 command -v tmux >/dev/null || { echo "idle: tmux missing"; exit 77; }
-tm new-session -d -s i -x 120 -y 40 "env TERM=tmux-256color LANG=C.UTF-8 $BIN --demo" || exit 1
+scen=
+[ $assert = 1 ] && scen="DUOTERM_DEMO_SCENARIO=$SRCDIR/tests/sim/scenarios/idle.json"
+tm new-session -d -s i -x 120 -y 40 "env TERM=tmux-256color LANG=C.UTF-8 $scen $BIN --demo" || exit 1
 shell_pid=$(tm display-message -p -t i '#{pane_pid}')
 pid=
 for i in $(seq 1 100); do
@@ -51,6 +57,7 @@ printf 'idle %ss at 120x40 (demo): cpu %d.%03d ms, wake-ups %d across %d threads
 tm send-keys -t i q
 if [ $assert = 1 ]; then
 	[ $cpu_us -lt 10000 ] || { echo "FAIL: idle CPU ${cpu_us}us >= 10ms"; exit 1; }
-	[ $wakes -le $((threads * 2)) ] || { echo "FAIL: $wakes wake-ups while idle"; exit 1; }
+	beats=$(( (secs + 7) / 8 ))
+	[ $wakes -le $((threads * 2 + beats * 2)) ] || { echo "FAIL: $wakes wake-ups while idle"; exit 1; }
 fi
 exit 0

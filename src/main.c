@@ -13,6 +13,8 @@
 #include "duoterm/core/demo.h"
 #include "duoterm/core/log.h"
 #include "duoterm/ui/context.h"
+#include "duoterm/ui/doctor.h"
+#include "duoterm/ui/login.h"
 #include "duoterm/ui/run.h"
 #include "duoterm/ui/status.h"
 #include "duoterm/ui/workbench.h"
@@ -29,6 +31,10 @@ static void usage(FILE *f)
 		"       duoterm status [--json] [OPTION]... headless: instance, user, project, counts\n"
 		"       duoterm run [--json] [--approve PATTERN]... [--accept-proposals] GOAL\n"
 		"                                           headless agent run: one JSON event per line\n"
+		"       duoterm login [--instance URL] [--token-stdin | --oauth [--port N]]\n"
+		"                                           sign in: a token (asked for, hidden) or OAuth\n"
+		"       duoterm logout [--instance URL]     forget the stored credentials\n"
+		"       duoterm doctor [--json]             check, from here, everything duoterm needs\n"
 		"\n"
 		"Options:\n"
 		"  --demo               run against the local simulator in a throwaway sample repository\n"
@@ -38,12 +44,13 @@ static void usage(FILE *f)
 		"  --log-level LEVEL    error, warn, info (default), debug or trace\n"
 		"  --no-color           no colours (also when NO_COLOR is set)\n"
 		"  -C DIR               run as if started in DIR\n"
-		"  --json               (status, run) print JSON instead of text\n"
-		"  --provider NAME      openai, anthropic or gitlab (the model back-end)\n"
+		"  --json               (status, run, doctor) print JSON instead of text\n"
+		"  --provider NAME      openai, anthropic, gitlab, duo-workflow or duo-workflow-MODEL\n"
 		"  --model NAME         the model to use\n"
 		"  --approve PATTERN    (run) approve commands matching PATTERN (repeatable; '*' all)\n"
 		"  --accept-proposals   (run) accept the agent's proposed changes into the working tree\n"
 		"  --resume[=ID]        (run) continue a session (default: the latest)\n"
+		"  --context ITEM       (run) attach #ISSUE, !MR or a file path (repeatable)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"
 		"\n"
@@ -64,13 +71,19 @@ static void usage(FILE *f)
 		"  %-22s %s\n"
 		"  %-22s %s\n"
 		"  %-22s %s\n"
+		"  %-22s %s\n"
+		"  %-22s %s\n"
+		"  %-22s %s\n"
 		"  %-22s %s\n",
 		"NO_COLOR", "set to anything: no colours",
 		"HTTPS_PROXY, NO_PROXY", "proxy for HTTPS, hosts that bypass it",
 		"XDG_CONFIG_HOME", "config dir (default ~/.config): duoterm/config.json",
 		"XDG_STATE_HOME", "state dir (default ~/.local/state): duoterm/",
 		"DUOTERM_SIM", "the simulator --demo starts (default: found beside the binary)",
-		"DUOTERM_DEMO_SCENARIO", "the scenario file --demo plays (default: the demo story)");
+		"DUOTERM_DEMO_SCENARIO", "the scenario file --demo plays (default: the demo story)",
+		"GITLAB_OAUTH_APP_ID", "(login --oauth) the OAuth application id",
+		"GITLAB_OAUTH_APP_SECRET", "(login --oauth) its secret, for confidential apps",
+		"GITLAB_OAUTH_CALLBACK_URL", "(login --oauth) the redirect URI registered with it");
 	fprintf(f, "\nConfig file keys (JSON, grouped by the part before the dot):\n");
 	for (size_t i = 0; i < dt_config_nr_keys; i++)
 		fprintf(f, "  %-22s %s%s%s\n", dt_config_keys[i].path, dt_config_keys[i].help,
@@ -80,7 +93,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_DEMO = 256, OPT_PROJECT, OPT_INSTANCE, OPT_LOG, OPT_LOG_LEVEL, OPT_NO_COLOR, OPT_JSON,
-       OPT_EXIT_AFTER, OPT_APPROVE, OPT_ACCEPT, OPT_RESUME, OPT_MODEL, OPT_PROVIDER };
+       OPT_EXIT_AFTER, OPT_APPROVE, OPT_ACCEPT, OPT_RESUME, OPT_MODEL, OPT_PROVIDER, OPT_CONTEXT };
 
 static const struct option long_opts[] = {
 	{"demo", no_argument, NULL, OPT_DEMO},
@@ -97,6 +110,7 @@ static const struct option long_opts[] = {
 	{"resume", optional_argument, NULL, OPT_RESUME},
 	{"model", required_argument, NULL, OPT_MODEL},
 	{"provider", required_argument, NULL, OPT_PROVIDER},
+	{"context", required_argument, NULL, OPT_CONTEXT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{0},
@@ -110,6 +124,8 @@ struct cli {
 	const char *resume, *model, *provider;
 	const char *approve[MAX_APPROVE + 1];
 	int nr_approve;
+	const char *context[MAX_APPROVE + 1];
+	int nr_context;
 	struct dt_sb goal; /* the words after the command */
 };
 
@@ -137,6 +153,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 				return -1;
 			}
 			cli->approve[cli->nr_approve++] = optarg;
+			break;
+		case OPT_CONTEXT:
+			if (cli->nr_context == MAX_APPROVE) {
+				fprintf(stderr, "duoterm: at most %d --context items\n", MAX_APPROVE);
+				return -1;
+			}
+			cli->context[cli->nr_context++] = optarg;
 			break;
 		case 'C': cli->dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -178,6 +201,22 @@ static int setup_log(const struct cli *cli, struct dt_config *cfg)
 	return 0;
 }
 
+/* duoterm login|logout [OPTION]...: their own options, handled by login.c */
+static int sign_in(int argc, char **argv)
+{
+	struct dt_config cfg;
+	struct dt_sb err = DT_SB_INIT;
+	int rc;
+
+	if (dt_config_load(&cfg, &err) || err.len)
+		fprintf(stderr, "duoterm: %s", err.buf);
+	rc = !strcmp(argv[0], "login") ? dt_login_run(&cfg, argc, argv) : dt_logout_run(&cfg, argc, argv);
+	dt_config_release(&cfg);
+	dt_secret_clear_all();
+	dt_sb_release(&err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -186,6 +225,8 @@ int main(int argc, char **argv)
 	struct dt_sb err = DT_SB_INIT;
 	int rc = 0;
 
+	if (argc > 1 && (!strcmp(argv[1], "login") || !strcmp(argv[1], "logout")))
+		return sign_in(argc - 1, argv + 1);
 	if (parse_args(&cli, argc, argv))
 		return 2;
 	if (cli.dir && chdir(cli.dir)) {
@@ -193,13 +234,15 @@ int main(int argc, char **argv)
 		perror(NULL);
 		return 2;
 	}
-	if (cli.command && strcmp(cli.command, "status") && strcmp(cli.command, "run")) {
+	if (cli.command && strcmp(cli.command, "status") && strcmp(cli.command, "run") &&
+	    strcmp(cli.command, "doctor")) {
 		fprintf(stderr, "duoterm: unknown command '%s'. Try 'duoterm --help'.\n",
 			cli.command);
 		return 2;
 	}
-	if (cli.command && !strcmp(cli.command, "status") && cli.goal.len) {
-		fprintf(stderr, "duoterm: status takes no arguments. Try 'duoterm --help'.\n");
+	if (cli.command && strcmp(cli.command, "run") && cli.goal.len) {
+		fprintf(stderr, "duoterm: %s takes no arguments. Try 'duoterm --help'.\n",
+			cli.command);
 		return 2;
 	}
 	if (cli.command && !strcmp(cli.command, "run") && !cli.goal.len && !cli.resume) {
@@ -238,6 +281,8 @@ int main(int argc, char **argv)
 		dt_context_detect(&ctx, &cfg);
 		if (!strcmp(cli.command, "status")) {
 			rc = dt_status_run(&cfg, &ctx, cli.json);
+		} else if (!strcmp(cli.command, "doctor")) {
+			rc = dt_doctor_run(&cfg, &ctx, cli.json);
 		} else {
 			struct dt_run_opts ro = {
 				.goal = cli.goal.len ? cli.goal.buf : NULL,
@@ -245,6 +290,7 @@ int main(int argc, char **argv)
 				.accept_proposals = cli.accept_proposals,
 				.resume = cli.resume,
 				.model = cli.model,
+				.context = cli.context,
 			};
 			rc = dt_run_headless(&cfg, &ctx, &ro);
 		}

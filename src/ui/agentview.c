@@ -12,11 +12,14 @@
 #include "duoterm/git/repo.h"
 #include "duoterm/providers/provider.h"
 #include "duoterm/ui/chat.h"
+#include "duoterm/ui/panel_review.h"
+#include "duoterm/ui/panel_gitlab.h"
 
 struct dt_agentview {
 	struct dt_app *app;
 	struct dt_agent *agent;
 	struct dt_provider *provider;
+	struct dt_panels *panels;
 	char *unavailable;   /* why there is no agent, and what to do */
 	long stream_index;   /* transcript entry being streamed into the chat, or -1 */
 	char *approval_call; /* the call the approval dialog is about */
@@ -145,6 +148,11 @@ static void on_proposal(const char *path, void *ud)
 	char sub[32];
 	size_t n = s ? dt_proposal_nr(s) : 0;
 
+	dt_app_message(v->app, "The agent proposed a change to %s (2 Review)", path);
+	if (dt_review_pane_is(p)) {
+		dt_review_pane_proposals_changed(p, path);
+		return;
+	}
 	dt_pane_clear_rows(p);
 	for (size_t i = 0; i < n; i++) {
 		const struct dt_proposal *pr = dt_proposal_at(s, i);
@@ -155,7 +163,14 @@ static void on_proposal(const char *path, void *ud)
 	}
 	snprintf(sub, sizeof(sub), "%zu proposed", n);
 	dt_pane_set_subtitle(p, sub);
-	dt_app_message(v->app, "The agent proposed a change to %s (2 Review)", path);
+}
+
+static void on_review_decided(void *ud)
+{
+	struct dt_agentview *v = ud;
+
+	if (v->agent)
+		dt_agent_review_changed(v->agent);
 }
 
 static const char *const state_text[] = {"idle", "streaming", "running a tool",
@@ -204,6 +219,38 @@ static const struct dt_agent_cbs cbs = {
 	.on_usage = on_usage,
 };
 
+static int is_gitlab_command(const char *text)
+{
+	static const char *const words[] = {"/mr", "/issue", "/pipeline"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t n = strlen(words[i]);
+
+		if (!strncmp(text, words[i], n) && (text[n] == ' ' || !text[n]))
+			return 1;
+	}
+	return 0;
+}
+
+static int gitlab_slash(struct dt_agentview *v, const char *text)
+{
+	struct dt_sb out = DT_SB_INIT;
+	enum dt_pane_id focus = DT_PANE_CHAT;
+
+	if (!is_gitlab_command(text))
+		return 0;
+	dt_app_chat(v->app, DT_CHAT_USER, text);
+	if (!v->panels) {
+		dt_app_chat(v->app, DT_CHAT_ERROR, "GitLab is not available here.");
+	} else {
+		dt_gitlab_slash(v->panels, text, &out, &focus);
+		if (out.len)
+			dt_app_chat(v->app, DT_CHAT_SYSTEM, out.buf);
+	}
+	dt_sb_release(&out);
+	return 1;
+}
+
 static int slash(struct dt_agentview *v, const char *text)
 {
 	static const struct {
@@ -227,16 +274,22 @@ static int slash(struct dt_agentview *v, const char *text)
 	}
 	if (!strcmp(text, "/help")) {
 		dt_app_chat(v->app, DT_CHAT_SYSTEM,
-			    "/stop /pause /resume /retry — control the agent; Esc stops it too.");
+			    "/stop /pause /resume /retry — control the agent; Esc stops it too.\n"
+			    "/mr list, /mr show N, /issue list, /issue show N, /pipeline list, "
+			    "/pipeline show N — GitLab, in the chat and in its panel.");
 		return 1;
 	}
-	return 0;
+	return gitlab_slash(v, text);
 }
 
 static void on_submit(void *ud, const char *text)
 {
 	struct dt_agentview *v = ud;
 
+	if (text[0] == '/' && is_gitlab_command(text)) {
+		gitlab_slash(v, text);
+		return;
+	}
 	if (!v->agent) {
 		dt_app_chat(v->app, DT_CHAT_ERROR, v->unavailable);
 		return;
@@ -297,6 +350,8 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_app_set_status(app, DT_ST_AGENT, "unavailable");
 		dt_warn("agent", "%s", v->unavailable);
 	} else {
+		dt_review_pane_set_proposals(dt_app_pane(app, DT_PANE_REVIEW),
+					     dt_agent_proposals(v->agent), on_review_decided, v);
 		dt_app_set_status(app, DT_ST_AGENT, "idle");
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
 				  "Type a goal for the agent and press Enter.\n/help lists the "
@@ -310,12 +365,18 @@ void dt_agentview_free(struct dt_agentview *v)
 {
 	if (!v)
 		return;
+	dt_review_pane_set_proposals(dt_app_pane(v->app, DT_PANE_REVIEW), NULL, NULL, NULL);
 	dt_agent_free(v->agent);
 	dt_provider_free(v->provider);
 	free(v->unavailable);
 	free(v->approval_call);
 	free(v->approval_pattern);
 	free(v);
+}
+
+void dt_agentview_set_panels(struct dt_agentview *v, struct dt_panels *panels)
+{
+	v->panels = panels;
 }
 
 int dt_agentview_busy(const struct dt_agentview *v)

@@ -33,7 +33,7 @@ for k in ("merge_requests", "issues", "pipelines"):
 assert r["errors"] == [], r
 PY
 grep -q "glpat-demo" "$work/log" && fail "the token reached the log"
-grep -q "GET /user -> 200" "$work/log" || fail "log lacks the request line"
+grep -q "GET /api/v4/user -> 200" "$work/log" || fail "log lacks the request line: $(head -5 "$work/log")"
 
 # the same answers the simulator recorded: one request each, credentials never echoed
 curl -s "$URL/__sim/requests" >"$work/reqs"

@@ -17,6 +17,7 @@
 #include "duoterm/ui/runtime.h"
 
 struct dt_gl_client;
+struct dt_panels;
 struct dt_agentview;
 
 /* Never fails: on error the view explains itself in the Chat pane.
@@ -24,6 +25,8 @@ struct dt_agentview;
 struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 				      const struct dt_config *cfg, const struct dt_context *ctx,
 				      struct dt_gl_client *gl);
+/* /mr, /issue and /pipeline in the chat go to the GitLab panels. */
+void dt_agentview_set_panels(struct dt_agentview *v, struct dt_panels *panels);
 /* Before the net thread stops. */
 void dt_agentview_free(struct dt_agentview *v);
 int dt_agentview_busy(const struct dt_agentview *v);
