@@ -143,8 +143,13 @@ int dt_demo_start(struct dt_demo *d, struct dt_config *cfg, struct dt_sb *err)
 	dt_sb_addf(&url, "%s/v1", d->base_url);
 	dt_config_set(cfg, &cfg->openai_base_url, url.buf);
 	dt_config_set(cfg, &cfg->openai_api_key, DT_DEMO_MODEL_KEY);
-	dt_config_set(cfg, &cfg->provider, "openai");
-	dt_config_set(cfg, &cfg->model, "demo-model");
+	dt_config_set(cfg, &cfg->anthropic_base_url, d->base_url);
+	dt_config_set(cfg, &cfg->anthropic_api_key, DT_DEMO_MODEL_KEY);
+	/* the provider stays the user's choice (openai by default); every
+	 * back-end the simulator plays is pointed at it */
+	if (!cfg->model || !strncmp(cfg->provider ? cfg->provider : "", "openai", 6) ||
+	    !strncmp(cfg->provider ? cfg->provider : "", "anthropic", 9))
+		dt_config_set(cfg, &cfg->model, "demo-model");
 	dt_sb_release(&url);
 	dt_info("demo", "sandbox %s, simulator %s", d->repo, d->base_url);
 	return 0;

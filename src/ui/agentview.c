@@ -7,6 +7,7 @@
 
 #include "duoterm/agent/agent.h"
 #include "duoterm/agent/policy.h"
+#include "duoterm/agent/remote.h"
 #include "duoterm/core/log.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/repo.h"
@@ -19,6 +20,7 @@ struct dt_agentview {
 	struct dt_app *app;
 	struct dt_agent *agent;
 	struct dt_provider *provider;
+	struct dt_remote *remote; /* the Duo Agent Platform runs the model instead */
 	struct dt_panels *panels;
 	char *unavailable;   /* why there is no agent, and what to do */
 	long stream_index;   /* transcript entry being streamed into the chat, or -1 */
@@ -26,6 +28,13 @@ struct dt_agentview {
 	char *approval_pattern;
 	int busy;
 };
+
+static struct dt_proposal_store *proposals(struct dt_agentview *v)
+{
+	if (v->remote)
+		return dt_remote_proposals(v->remote);
+	return v->agent ? dt_agent_proposals(v->agent) : NULL;
+}
 
 static const char *const step_glyph[] = {"○", "▶", "✔", "✖"};
 static const enum dt_elem step_elem[] = {DT_E_normal, DT_E_running, DT_E_ok, DT_E_dim};
@@ -109,8 +118,12 @@ static void on_approval_answer(void *ud, int choice)
 		return;
 	if (choice < 0 || choice > 2)
 		choice = 2; /* Esc: no */
-	dt_agent_approve(v->agent, v->approval_call, answers[choice],
-			 choice == 2 ? "The user declined this tool call." : NULL);
+	if (v->remote)
+		dt_remote_approve(v->remote, v->approval_call, answers[choice],
+				  choice == 2 ? "The user declined this tool call." : NULL);
+	else
+		dt_agent_approve(v->agent, v->approval_call, answers[choice],
+				 choice == 2 ? "The user declined this tool call." : NULL);
 	free(v->approval_call);
 	free(v->approval_pattern);
 	v->approval_call = v->approval_pattern = NULL;
@@ -144,7 +157,7 @@ static void on_proposal(const char *path, void *ud)
 {
 	struct dt_agentview *v = ud;
 	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_REVIEW);
-	struct dt_proposal_store *s = dt_agent_proposals(v->agent);
+	struct dt_proposal_store *s = proposals(v);
 	char sub[32];
 	size_t n = s ? dt_proposal_nr(s) : 0;
 
@@ -192,9 +205,10 @@ static void on_turn_done(enum dt_turn_outcome outcome, const char *message, void
 	struct dt_agentview *v = ud;
 
 	v->stream_index = -1;
-	if (outcome == DT_TURN_FAILED)
-		dt_app_chat(v->app, DT_CHAT_ERROR, message && *message ? message :
-			    "The turn failed. Type /retry to send it again.");
+	/* the reason is already in the transcript as an error entry */
+	(void)message;
+	if (outcome == DT_TURN_FAILED && !v->remote)
+		dt_app_chat(v->app, DT_CHAT_SYSTEM, "Type /retry to send it again.");
 	else if (outcome == DT_TURN_STOPPED)
 		dt_app_chat(v->app, DT_CHAT_SYSTEM, "Stopped.");
 }
@@ -264,9 +278,18 @@ static int slash(struct dt_agentview *v, const char *text)
 		{"/retry", dt_agent_retry, "Sending the request again."},
 	};
 
+	if (v->remote && !strcmp(text, "/stop")) {
+		dt_remote_stop(v->remote);
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
 		if (strcmp(text, cmds[i].name))
 			continue;
+		if (v->remote) {
+			dt_app_chat(v->app, DT_CHAT_SYSTEM, "GitLab runs this flow: only /stop "
+				    "applies.");
+			return 1;
+		}
 		if (cmds[i].said)
 			dt_app_chat(v->app, DT_CHAT_SYSTEM, cmds[i].said);
 		cmds[i].fn(v->agent);
@@ -290,12 +313,16 @@ static void on_submit(void *ud, const char *text)
 		gitlab_slash(v, text);
 		return;
 	}
-	if (!v->agent) {
+	if (!v->agent && !v->remote) {
 		dt_app_chat(v->app, DT_CHAT_ERROR, v->unavailable);
 		return;
 	}
 	if (text[0] == '/' && slash(v, text))
 		return;
+	if (v->remote) {
+		dt_remote_submit(v->remote, text);
+		return;
+	}
 	dt_agent_submit(v->agent, text);
 }
 
@@ -303,8 +330,33 @@ static void on_cancel(void *ud)
 {
 	struct dt_agentview *v = ud;
 
-	if (v->agent && v->busy)
+	if (v->remote && v->busy)
+		dt_remote_stop(v->remote);
+	else if (v->agent && v->busy)
 		dt_agent_stop(v->agent);
+}
+
+static int start_remote(struct dt_agentview *v, struct dt_runtime *rt,
+			const struct dt_config *cfg, const struct dt_context *ctx, const char *model,
+			struct dt_sb *err)
+{
+	struct dt_remote_opts ro = DT_REMOTE_OPTS_INIT;
+	char cwd[4096];
+
+	ro.net = rt->net;
+	ro.loop = &rt->loop;
+	ro.instance_url = cfg->instance_url;
+	ro.token = cfg->token;
+	ro.token_source = cfg->token_source;
+	ro.project = cfg->project ? cfg->project : ctx->project;
+	ro.branch = ctx->branch;
+	ro.repo = ctx->repo;
+	ro.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
+	ro.model = cfg->model ? cfg->model : model;
+	ro.insecure = dt_config_bool(cfg->tls_insecure);
+	ro.cbs = &cbs;
+	ro.ud = v;
+	return dt_remote_new(&v->remote, &ro, err);
 }
 
 static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_config *cfg,
@@ -312,8 +364,11 @@ static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_
 {
 	struct dt_provider_opts po = DT_PROVIDER_OPTS_INIT;
 	struct dt_agent_opts ao = DT_AGENT_OPTS_INIT;
+	const char *model = NULL;
 	char cwd[4096];
 
+	if (cfg->provider && dt_remote_provider_name(cfg->provider, &model))
+		return start_remote(v, rt, cfg, ctx, model, err);
 	if (dt_provider_opts_from_config(&po, cfg, err))
 		return -1;
 	v->provider = dt_provider_new(rt->net, &rt->loop, &po, err);
@@ -350,8 +405,8 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_app_set_status(app, DT_ST_AGENT, "unavailable");
 		dt_warn("agent", "%s", v->unavailable);
 	} else {
-		dt_review_pane_set_proposals(dt_app_pane(app, DT_PANE_REVIEW),
-					     dt_agent_proposals(v->agent), on_review_decided, v);
+		dt_review_pane_set_proposals(dt_app_pane(app, DT_PANE_REVIEW), proposals(v),
+					     on_review_decided, v);
 		dt_app_set_status(app, DT_ST_AGENT, "idle");
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
 				  "Type a goal for the agent and press Enter.\n/help lists the "
@@ -366,6 +421,7 @@ void dt_agentview_free(struct dt_agentview *v)
 	if (!v)
 		return;
 	dt_review_pane_set_proposals(dt_app_pane(v->app, DT_PANE_REVIEW), NULL, NULL, NULL);
+	dt_remote_free(v->remote);
 	dt_agent_free(v->agent);
 	dt_provider_free(v->provider);
 	free(v->unavailable);
