@@ -78,7 +78,8 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 {
 	static const int sigs[] = {SIGTERM, SIGHUP, SIGINT, SIGWINCH, SIGQUIT, 0};
 	struct workbench wb = {.opts = opts, .cfg = opts->cfg};
-	struct dt_app_opts ao = {.demo = opts->demo, .use_colour = !opts->no_colour};
+	struct dt_app_opts ao = {.demo = opts->demo, .use_colour = !opts->no_colour,
+				 .theme = opts->theme, .cfg = opts->cfg};
 	struct dt_sb err = DT_SB_INIT;
 	int rc = 0;
 

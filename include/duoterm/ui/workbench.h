@@ -13,6 +13,7 @@ struct dt_workbench_opts {
 	struct dt_config *cfg;
 	int demo;
 	int no_colour;
+	const char *theme; /* --theme NAME|FILE, or NULL */
 	/* benchmarks: exit after this many ms of running (0 = never) */
 	int exit_after_ms;
 };
