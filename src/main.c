@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"  --log FILE           write a debug log to FILE (tokens are always redacted)\n"
 		"  --log-level LEVEL    error, warn, info (default), debug or trace\n"
 		"  --no-color           no colours (also when NO_COLOR is set)\n"
+		"  --theme NAME|FILE    dark (default), light, mono, cb-safe, or a theme file\n"
 		"  -C DIR               run as if started in DIR\n"
 		"  --json               (status, run, doctor) print JSON instead of text\n"
 		"  --provider NAME      openai, anthropic, gitlab, duo-workflow or duo-workflow-MODEL\n"
@@ -54,9 +55,12 @@ static void usage(FILE *f)
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"
 		"\n"
-		"Keys (workbench): Tab/Shift-Tab cycle focus, 1-6 jump to a pane (1 Plan, 2 Review,\n"
-		"  3 Chat, 4 Merge requests, 5 Issues, 6 Pipelines), j/k/arrows, g/G, PgUp/PgDn,\n"
-		"  z zoom, [ and ] resize the Plan/Chat column, Ctrl-L redraw, q quit.\n"
+		"Keys (workbench; '?' lists them all, ':' runs any action by name):\n"
+		"  Tab/Shift-Tab cycle focus, 1-6 (Alt-1..6 while typing) jump to a pane (1 Plan,\n"
+		"  2 Review, 3 Chat, 4 Merge requests, 5 Issues, 6 Pipelines), j/k/arrows, g/G,\n"
+		"  PgUp/PgDn, / search and n/N, f filter, z zoom, [ ] { } resize (= resets),\n"
+		"  Esc cancel or stop the agent, Ctrl-L redraw, q quit.  Review: y/n hunk, Y/N file,\n"
+		"  s split, e edit, v lines, u undo, d discard, < > source.  Rebind in config.json.\n"
 		"\n"
 		"Environment:\n");
 	for (size_t i = 0; i < dt_config_nr_keys; i++) {
@@ -93,7 +97,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_DEMO = 256, OPT_PROJECT, OPT_INSTANCE, OPT_LOG, OPT_LOG_LEVEL, OPT_NO_COLOR, OPT_JSON,
-       OPT_EXIT_AFTER, OPT_APPROVE, OPT_ACCEPT, OPT_RESUME, OPT_MODEL, OPT_PROVIDER, OPT_CONTEXT };
+       OPT_EXIT_AFTER, OPT_APPROVE, OPT_ACCEPT, OPT_RESUME, OPT_MODEL, OPT_PROVIDER, OPT_CONTEXT, OPT_THEME };
 
 static const struct option long_opts[] = {
 	{"demo", no_argument, NULL, OPT_DEMO},
@@ -111,6 +115,7 @@ static const struct option long_opts[] = {
 	{"model", required_argument, NULL, OPT_MODEL},
 	{"provider", required_argument, NULL, OPT_PROVIDER},
 	{"context", required_argument, NULL, OPT_CONTEXT},
+	{"theme", required_argument, NULL, OPT_THEME},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{0},
@@ -121,7 +126,7 @@ static const struct option long_opts[] = {
 struct cli {
 	int demo, json, no_colour, exit_after_ms, accept_proposals;
 	const char *project, *instance, *log_file, *log_level, *dir, *command;
-	const char *resume, *model, *provider;
+	const char *resume, *model, *provider, *theme;
 	const char *approve[MAX_APPROVE + 1];
 	int nr_approve;
 	const char *context[MAX_APPROVE + 1];
@@ -147,6 +152,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		case OPT_RESUME: cli->resume = optarg ? optarg : ""; break;
 		case OPT_MODEL: cli->model = optarg; break;
 		case OPT_PROVIDER: cli->provider = optarg; break;
+		case OPT_THEME: cli->theme = optarg; break;
 		case OPT_APPROVE:
 			if (cli->nr_approve == MAX_APPROVE) {
 				fprintf(stderr, "duoterm: at most %d --approve patterns\n", MAX_APPROVE);
@@ -300,6 +306,7 @@ int main(int argc, char **argv)
 			.cfg = &cfg,
 			.demo = cli.demo,
 			.no_colour = cli.no_colour,
+			.theme = cli.theme,
 			.exit_after_ms = cli.exit_after_ms,
 		};
 		rc = dt_workbench_run(&wo);

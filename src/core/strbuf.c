@@ -164,6 +164,7 @@ char *dt_sb_detach(struct dt_sb *sb, size_t *len)
 	char *p;
 
 	dt_sb_grow(sb, 0);
+	sb->buf[sb->len] = '\0'; /* also for a buffer never written to */
 	p = sb->buf;
 	if (len)
 		*len = sb->len;

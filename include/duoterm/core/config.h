@@ -26,6 +26,7 @@
 	  "skip TLS verification (never do this outside a lab)") \
 	X(theme, "ui.theme", STR, NULL, "dark", "colour theme: dark, light, mono, cb-safe or a file") \
 	X(mouse, "ui.mouse", BOOL, NULL, "false", "mouse support (off keeps native selection)") \
+	X(links, "ui.links", BOOL, NULL, "false", "OSC 8 hyperlinks for GitLab URLs") \
 	X(provider, "agent.provider", STR, "DUOTERM_PROVIDER", "openai", \
 	  "openai, anthropic, gitlab or duo-workflow") \
 	X(model, "agent.model", STR, "DUOTERM_MODEL", NULL, "model name") \
