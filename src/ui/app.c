@@ -318,6 +318,7 @@ void dt_app_free(struct dt_app *app)
 {
 	if (!app)
 		return;
+	dt_info("ui", "drew %lu frames", app->frames);
 	dt_loop_del_fd(app->loop, STDIN_FILENO);
 	cancel_timers(app);
 	if (app->prefs_dirty)
