@@ -6,30 +6,26 @@
 . "$(dirname "$0")/../lib/screen.sh"
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null || skip "python3-aiohttp missing"
 
-before=$(ls -d /tmp/duoterm-demo.* 2>/dev/null | sort)
-# simulators started by anyone else (other tests, other sessions) don't count
-sims() { pgrep -f "duoterm-sim --port 0 --exit-on-stdin-eof" | sort; }
-sims_before=$(sims)
-new_sims() {
-	for pid in $(sims); do
-		echo "$sims_before" | grep -qx "$pid" || echo "$pid"
-	done
-}
+# This run's own duoterm, sandbox and simulator (other tests and sessions
+# may run demos at the same time): duoterm works inside its sandbox, and the
+# simulator is its child.
 run_demo() {
 	screen_start 120 40 "$(dt_cmd --demo --no-color)"
 	screen_wait "6 Pipelines · 8 pipelines" 20
+	# the pane runs a shell that waits for duoterm (see tests/lib/screen.sh)
+	dt_pid=$(pgrep -P "$(screen_pane_pid)" | head -n 1)
+	[ -n "$dt_pid" ] || die "cannot find the duoterm process"
+	sandbox=$(dirname "$(readlink /proc/$dt_pid/cwd)")
+	sim_pid=$(pgrep -P "$dt_pid" -f duoterm-sim)
+	[ -d "$sandbox" ] && [ -n "$sim_pid" ] || die "no sandbox or simulator"
 }
 
-sandboxes() { ls -d /tmp/duoterm-demo.* 2>/dev/null | sort; }
 check_clean() { # $1: how it was stopped
-	i=0
-	while [ "$(sandboxes)" != "$before" ]; do
-		i=$((i + 1)); [ $i -gt 100 ] && die "$1: the sandbox was not removed"; sleep 0.05
-	done
-	st=$(screen_wait_exit 5)
+	st=$(screen_wait_exit 15)
 	[ "$st" = 0 ] || die "$1: exit status $st"
+	[ -d "$sandbox" ] && die "$1: the sandbox $sandbox was not removed"
 	i=0
-	while [ -n "$(new_sims)" ]; do
+	while kill -0 "$sim_pid" 2>/dev/null; do
 		i=$((i + 1)); [ $i -gt 100 ] && die "$1: the simulator still runs"; sleep 0.05
 	done
 	tm kill-server
@@ -46,9 +42,7 @@ check_clean q
 
 for sig in TERM HUP; do
 	run_demo
-	pid=$(pgrep -n -f "duoterm --demo")
-	[ -n "$pid" ] || die "no duoterm process"
-	kill -s $sig "$pid"
+	kill -s $sig "$dt_pid"
 	check_clean "SIG$sig"
 done
 echo ok
