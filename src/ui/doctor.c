@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "duoterm/agent/remote.h"
 #include "duoterm/core/log.h"
@@ -15,7 +16,7 @@
 #include "duoterm/providers/provider.h"
 #include "duoterm/ui/runtime.h"
 
-enum verdict { PASS, FAIL, SKIP };
+enum verdict { PASS, FAIL, SKIP, WARN };
 
 struct doc {
 	struct dt_runtime rt;
@@ -39,23 +40,23 @@ struct xfer {
 static void report(struct doc *d, const char *name, enum verdict v, int required, const char *detail,
 		   const char *fix)
 {
-	static const char *const names[] = {"pass", "fail", "skipped"};
+	static const char *const names[] = {"pass", "fail", "skipped", "warn"};
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddStringToObject(o, "status", names[v]);
 	cJSON_AddBoolToObject(o, "required", required);
 	cJSON_AddStringToObject(o, "detail", detail ? detail : "");
-	if (fix && v == FAIL)
+	if (fix && (v == FAIL || v == WARN))
 		cJSON_AddStringToObject(o, "fix", fix);
 	cJSON_AddItemToArray(d->checks, o);
 	if (v == FAIL && required)
 		d->failed = 1;
 	if (d->json)
 		return;
-	printf("%-5s %-22s %s\n", v == PASS ? "PASS" : v == FAIL ? "FAIL" : "SKIP", name,
-	       detail ? detail : "");
-	if (fix && v == FAIL)
+	printf("%-5s %-22s %s\n", v == PASS ? "PASS" : v == FAIL ? "FAIL" : v == WARN ? "WARN" : "SKIP",
+	       name, detail ? detail : "");
+	if (fix && (v == FAIL || v == WARN))
 		printf("      %-22s fix: %s\n", "", fix);
 	fflush(stdout);
 }
@@ -183,22 +184,51 @@ static void check_dns(struct doc *d)
 	dt_sb_release(&sb);
 }
 
+/* The CURLcodes (dt_http_event.result) of a TCP connection whose TLS
+ * handshake failed. */
+static int tls_error(int result)
+{
+	switch (result) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	}
+	return 0;
+}
+
 static void check_reach(struct doc *d)
 {
 	struct xfer x;
-	struct dt_sb sb = DT_SB_INIT;
-	int tls = !strncmp(d->cfg->instance_url, "https://", 8);
+	struct dt_sb sb = DT_SB_INIT, why = DT_SB_INIT;
+	int tls = !strncmp(d->cfg->instance_url, "https://", 8), tls_err;
 
 	api(d, &x, "GET", "/version", NULL);
 	d->reachable = !x.result && x.status > 0;
 	if (!d->reachable) {
+		/* curl reports no connect time when the handshake fails */
+		tls_err = tls && tls_error(x.result);
 		dt_sb_addf(&sb, "no answer from %s: %s", d->cfg->instance_url, x.error.buf);
-		report(d, "tcp", x.t_connect ? PASS : FAIL, 1, x.t_connect ? "connected" : sb.buf,
+		report(d, "tcp", x.t_connect || tls_err ? PASS : FAIL, 1,
+		       x.t_connect || tls_err ? "connected" : sb.buf,
 		       "check the URL, the port, a firewall or the proxy settings");
-		if (tls)
-			report(d, "tls", FAIL, 1, sb.buf, d->cfg->ca_file ?
-			       "the server's certificate does not verify against tls.ca_file / SSL_CERT_FILE" :
+		if (tls_err) {
+			dt_sb_addf(&why, "%s with %s: %s", x.result == CURLE_PEER_FAILED_VERIFICATION ?
+				   "certificate verification failed" : "the TLS handshake failed",
+				   d->cfg->ca_file ? d->cfg->ca_file : "the system CAs", x.error.buf);
+			report(d, "tls", FAIL, 1, why.buf, d->cfg->ca_file ?
+			       "the server's certificate does not verify against tls.ca_file / SSL_CERT_FILE: "
+			       "point it at the CA bundle that signs it" :
 			       "set tls.ca_file (or SSL_CERT_FILE) to your company's CA bundle");
+		} else if (tls) {
+			report(d, "tls", SKIP, 1, "no TLS handshake (no connection)", NULL);
+		}
 		report(d, "http", FAIL, 1, sb.buf, "see the checks above");
 		goto out;
 	}
@@ -208,8 +238,10 @@ static void check_reach(struct doc *d)
 	if (tls) {
 		dt_sb_addf(&sb, "verified%s%s", d->cfg->ca_file ? " with " : " with the system CAs",
 			   d->cfg->ca_file ? d->cfg->ca_file : "");
-		report(d, "tls", d->insecure ? SKIP : PASS, 1,
-		       d->insecure ? "verification is off (tls.insecure)" : sb.buf, NULL);
+		report(d, "tls", d->insecure ? WARN : PASS, 1,
+		       d->insecure ? "verification is off (tls.insecure): the server's certificate is "
+		       "not checked" : sb.buf, d->insecure ? "remove tls.insecure and set tls.ca_file "
+		       "(or SSL_CERT_FILE) to the CA bundle that signs the server's certificate" : NULL);
 	} else {
 		report(d, "tls", SKIP, 0, "the instance URL is plain http://", NULL);
 	}
@@ -225,6 +257,7 @@ static void check_reach(struct doc *d)
 out:
 	xfer_release(&x);
 	dt_sb_release(&sb);
+	dt_sb_release(&why);
 }
 
 static void check_token(struct doc *d)
