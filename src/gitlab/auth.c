@@ -460,7 +460,11 @@ static void schedule(struct dt_gl_oauth *o)
 	if (!o->creds.expires_at || !o->loop)
 		return;
 	due = o->creds.expires_at - 300 - now; /* 5 minutes ahead */
-	o->timer = dt_loop_add_timer(o->loop, due > 0 ? (uint64_t)due * 1000 : 0, on_timer, o);
+	if (due <= 0) /* a short-lived token: half its life, never a refresh loop */
+		due = (o->creds.expires_at - now) / 2;
+	if (due < 1)
+		due = 1;
+	o->timer = dt_loop_add_timer(o->loop, (uint64_t)due * 1000, on_timer, o);
 }
 
 int dt_gl_oauth_attach(struct dt_gl_oauth *o, struct dt_gl_client *client, struct dt_loop *loop,

@@ -1,6 +1,7 @@
 #include "duoterm/net/actioncable.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct dt_ac_client {
 	uint64_t ping_timer, reopen_timer;
 	struct sub *subs;
 	struct dt_ac_stats stats;
+	char end_reason[64]; /* the server's disconnect reason */
 };
 
 static void emit(struct dt_ac_client *c, enum dt_ac_event_type t, const char *id,
@@ -145,8 +147,10 @@ static void frame(struct dt_ac_client *c, const char *text, size_t len)
 		if (!f.reconnect) {
 			c->closing = 1;
 			c->ended = 1;
+			/* the end, not a drop: CLOSED (final) carries the reason */
+			snprintf(c->end_reason, sizeof(c->end_reason), "disconnected: %s",
+				 f.reason ? f.reason : "no reason given");
 			dt_ws_close(c->net, c->ws, 1000, NULL);
-			emit(c, DT_AC_EV_DOWN, NULL, NULL, f.reason ? f.reason : "disconnected", 0);
 		}
 		break;
 	case DT_AC_CONFIRM:
@@ -197,7 +201,8 @@ static void connection_ended(struct dt_ac_client *c, const char *why)
 		cancel(c, &s->timer);
 	}
 	if (c->closing) {
-		emit(c, DT_AC_EV_CLOSED, NULL, NULL, c->ended ? "closed by the server" : "closed", 1);
+		emit(c, DT_AC_EV_CLOSED, NULL, NULL, c->end_reason[0] ? c->end_reason :
+			 c->ended ? "closed by the server" : "closed", 1);
 		free_client(c);
 		return;
 	}

@@ -585,30 +585,53 @@ static void show_notes(struct dt_pane *p, const struct dt_gl_response *r)
 	dt_gl_list_release(&l, (void (*)(void *))dt_gl_note_release);
 }
 
+static int job_by_id(const void *a, const void *b)
+{
+	long x = (*(struct dt_gl_job *const *)a)->id, y = (*(struct dt_gl_job *const *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
 static void show_jobs(struct panel *pn, struct dt_pane *p, const struct dt_gl_response *r)
 {
 	struct dt_gl_list l;
-	const char *stage = NULL;
+	struct dt_gl_job **by_id;
+	char *done;
 
 	if (dt_gl_parse_jobs(r->body, r->len, &l))
 		return;
 	free(pn->row_ids);
-	pn->row_ids = dt_xcalloc(2 * l.nr + 2, sizeof(long));
+	pn->row_ids = dt_xcalloc(p->nr_rows + 2 * l.nr + 2, sizeof(long));
 	pn->nr_row_ids = p->nr_rows;
-	/* GitLab lists jobs newest first; stages in pipeline order come from ids */
-	for (size_t i = l.nr; i-- > 0;) {
-		struct dt_gl_job *j = DT_GL_ITEM(&l, struct dt_gl_job, i);
+	/* stages in pipeline order: jobs are created stage by stage, so by id
+	 * (whatever order the server lists them in); each stage once */
+	by_id = dt_xcalloc(l.nr + 1, sizeof(*by_id));
+	done = dt_xcalloc(l.nr + 1, 1);
+	for (size_t i = 0; i < l.nr; i++)
+		by_id[i] = DT_GL_ITEM(&l, struct dt_gl_job, i);
+	qsort(by_id, l.nr, sizeof(*by_id), job_by_id);
+	for (size_t s = 0; s < l.nr; s++) {
+		const char *stage = by_id[s]->stage;
 
-		if (!stage || !j->stage || strcmp(stage, j->stage)) {
-			stage = j->stage;
-			dt_pane_add_row(p, DT_E_title, "%s", stage ? stage : "?");
-			pn->row_ids[pn->nr_row_ids++] = 0;
+		if (done[s])
+			continue;
+		dt_pane_add_row(p, DT_E_title, "%s", stage ? stage : "?");
+		pn->row_ids[pn->nr_row_ids++] = 0;
+		for (size_t i = s; i < l.nr; i++) {
+			struct dt_gl_job *j = by_id[i];
+
+			if (done[i] || (stage ? !j->stage || strcmp(stage, j->stage) : !!j->stage))
+				continue;
+			done[i] = 1;
+			dt_pane_add_row(p, status_elem(j->status), "  %s %s · %s%s",
+					status_glyph(j->status), j->name ? j->name : "?",
+					j->status ? j->status : "?",
+					j->allow_failure ? " (allowed to fail)" : "");
+			pn->row_ids[pn->nr_row_ids++] = j->id;
 		}
-		dt_pane_add_row(p, status_elem(j->status), "  %s %s · %s%s", status_glyph(j->status),
-				j->name ? j->name : "?", j->status ? j->status : "?",
-				j->allow_failure ? " (allowed to fail)" : "");
-		pn->row_ids[pn->nr_row_ids++] = j->id;
 	}
+	free(done);
+	free(by_id);
 	dt_gl_list_release(&l, (void (*)(void *))dt_gl_job_release);
 }
 
