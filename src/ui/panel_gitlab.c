@@ -55,6 +55,7 @@ struct dt_panels {
 	struct dt_gl_trace trace;
 	long tail_job;
 	uint64_t tail_timer;
+	unsigned tail_quiet; /* polls in a row that brought nothing new */
 	int tail_running, tail_done, tail_skip;
 	void (*review_cb)(void *, long, const char *, size_t);
 	void *review_ud;
@@ -745,10 +746,61 @@ static void on_tail_due(struct dt_loop *loop, void *ud)
 	tail_next(ps);
 }
 
+static int job_status_final(const char *status)
+{
+	static const char *const final[] = {"success", "failed", "canceled", "skipped", "manual"};
+
+	for (size_t i = 0; status && i < sizeof(final) / sizeof(*final); i++)
+		if (!strcmp(status, final[i]))
+			return 1;
+	return 0;
+}
+
+/* Nothing new came: a finished job's log is complete, so stop asking. */
+static void on_job_status(const struct dt_gl_response *r, void *ud)
+{
+	struct dt_panels *ps = ud;
+	cJSON *job = r->error ? NULL : cJSON_ParseWithLength(r->body, r->len);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(job, "status");
+	unsigned delay;
+
+	if (ps->panels[2].view != V_JOB || ps->tail_done) {
+		cJSON_Delete(job);
+		return;
+	}
+	if (cJSON_IsString(st) && job_status_final(st->valuestring)) {
+		struct dt_sb sub = DT_SB_INIT;
+
+		ps->tail_done = 1;
+		dt_sb_addf(&sub, "job %ld log · %s", ps->tail_job, st->valuestring);
+		dt_pane_set_subtitle(dt_app_pane(ps->app, DT_PANE_PIPELINES), sub.buf);
+		dt_sb_release(&sub);
+		cJSON_Delete(job);
+		return;
+	}
+	cJSON_Delete(job);
+	/* still running but quiet: back off to 30 s */
+	delay = 3000u << (ps->tail_quiet < 4 ? ps->tail_quiet : 4);
+	ps->tail_timer = dt_loop_add_timer(ps->loop, delay > 30000 ? 30000 : delay, on_tail_due, ps);
+}
+
+static void check_job_status(struct dt_panels *ps)
+{
+	struct dt_gl_req req = DT_GL_REQ_INIT;
+	struct dt_sb path = DT_SB_INIT;
+
+	dt_sb_addf(&path, "/projects/%s/jobs/%ld", ps->project_id, ps->tail_job);
+	req.path = path.buf;
+	if (dt_gl_request(&ps->gl, &req, on_job_status, ps))
+		ps->tail_timer = dt_loop_add_timer(ps->loop, 30000, on_tail_due, ps);
+	dt_sb_release(&path);
+}
+
 static void on_trace(const struct dt_gl_response *r, void *ud)
 {
 	struct dt_panels *ps = ud;
 	long long from = 0;
+	uint64_t before = ps->trace.offset;
 
 	ps->tail_running = 0;
 	if (ps->panels[2].view != V_JOB)
@@ -761,8 +813,14 @@ static void on_trace(const struct dt_gl_response *r, void *ud)
 	} else if (r->status != 416 && r->error) {
 		dt_app_message(ps->app, "job log: %s", r->error);
 	}
-	/* a running job grows: ask again soon; the job status says when to stop */
-	ps->tail_timer = dt_loop_add_timer(ps->loop, r->len ? 1000 : 3000, on_tail_due, ps);
+	if (ps->trace.offset > before) {
+		/* a running job grows: ask again soon */
+		ps->tail_quiet = 0;
+		ps->tail_timer = dt_loop_add_timer(ps->loop, 1000, on_tail_due, ps);
+		return;
+	}
+	ps->tail_quiet++;
+	check_job_status(ps);
 }
 
 static void tail_next(struct dt_panels *ps)
@@ -793,6 +851,7 @@ static void open_job(struct dt_panels *ps, long job)
 	dt_gl_trace_init(&ps->trace, on_trace_line, ps);
 	ps->tail_job = job;
 	ps->tail_done = 0;
+	ps->tail_quiet = 0;
 	dt_pane_clear_rows(p);
 	dt_sb_addf(&sub, "job %ld log · live", job);
 	dt_pane_set_subtitle(p, sub.buf);
