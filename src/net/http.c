@@ -577,7 +577,10 @@ static void set_transport(struct dt_http_engine *eng, CURL *e, struct http_req *
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 	                 r->flags & DT_HTTP_HTTP1 ? (long)CURL_HTTP_VERSION_1_1
 	                                          : (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Over TLS, wait for the first connection's ALPN answer so that
+	 * transfers can share one HTTP/2 connection; over plain HTTP there
+	 * is no multiplexing to wait for, and waiting costs a round trip. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, tls && !(r->flags & DT_HTTP_HTTP1) ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	if (r->total_ms > 0)

@@ -8,7 +8,7 @@
 #   build_driver                                       $DRV
 #   reqs FILE [PATH_REGEX]                             /__sim/requests into FILE
 # DT_KEEP=1 keeps the work directory.
-SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+SRCDIR=${GL_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${DUOTERM_BIN:-$SRCDIR/duoterm}
 BUILD=${DT_BUILD:-$SRCDIR/build}
 SIM=$SRCDIR/tests/sim/duoterm-sim
