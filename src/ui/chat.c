@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "duoterm/core/utf8.h"
+#include "duoterm/ui/markdown.h"
+#include "duoterm/ui/term.h"
 
 #define INDENT 2
 
@@ -18,6 +20,9 @@ struct msg {
 	/* where every CHECK_EVERY-th line starts, so drawing the end of a long
 	 * message (a big paste) does not wrap all of it again */
 	size_t *check, nr_check;
+	/* the agent's messages are Markdown: laid out at wrap_w, again only
+	 * when drawn after the text changed (not per streamed delta) */
+	struct dt_md md;
 };
 
 struct chat {
@@ -80,6 +85,7 @@ static void chat_free(struct dt_pane *p)
 	for (size_t i = 0; i < c->n; i++) {
 		dt_sb_release(&c->msgs[i].text);
 		free(c->msgs[i].check);
+		dt_md_release(&c->msgs[i].md);
 	}
 	free(c->msgs);
 	dt_input_release(&c->in);
@@ -150,7 +156,12 @@ static void count_line(void *ud, const char *s, size_t n)
 
 static size_t msg_lines(struct msg *m, int width)
 {
-	if (m->wrap_w != width) {
+	if (m->wrap_w != width && m->role == DT_CHAT_AGENT) {
+		m->nlines = dt_md_render(&m->md, m->text.buf, m->text.len, width, DT_E_chat_agent);
+		if (!m->nlines)
+			m->nlines = 1;
+		m->wrap_w = width;
+	} else if (m->wrap_w != width) {
 		m->nlines = m->nr_check = 0;
 		if (m->text.len)
 			dt_wrap(m->text.buf, width, count_line, m);
@@ -172,6 +183,7 @@ size_t dt_chat_lines(struct dt_pane *p, int width)
 }
 
 struct line_draw {
+	struct dt_pane *p;
 	WINDOW *w;
 	int y, y_end, width;
 	size_t skip; /* lines of this message above the view */
@@ -209,10 +221,58 @@ static void place_view(struct chat *c, size_t total, int h)
 		c->top = total - (rows + 1) / 2;
 }
 
+static void blank(WINDOW *w, int y, int width)
+{
+	dt_put_clipped(w, y, 1, width, "", 0, dt_theme_attr(DT_E_normal));
+}
+
+static int curses_attrs(unsigned a)
+{
+	return (a & DT_A_BOLD ? A_BOLD : 0) | (a & DT_A_ITALIC ? A_ITALIC : 0);
+}
+
+/* Markdown: the lines are laid out already, draw the ones in view. */
+static void draw_md(const struct msg *m, struct line_draw *d, int width)
+{
+	const struct dt_md *md = &m->md;
+	int base = dt_theme_attr(roles[m->role].elem);
+
+	for (size_t i = d->skip; i < md->nr_lines && d->y < d->y_end; i++) {
+		const struct dt_md_line *ln = &md->lines[i];
+		const char *text = dt_md_line_text(md, i);
+		int x = 1 + INDENT;
+
+		dt_put_clipped(d->w, d->y, 1, INDENT, roles[m->role].prefix, 0, base);
+		for (size_t k = 0; k < ln->nr_spans; k++) {
+			const struct dt_md_span *sp = &md->spans[ln->span + k];
+			const char *url = dt_md_span_url(md, sp);
+			int attr = dt_theme_attr(sp->elem) | curses_attrs(sp->attrs);
+			int cols = dt_utf8_width(text + sp->off, sp->len);
+
+			if (x - 1 - INDENT + cols > width)
+				cols = width - (x - 1 - INDENT);
+			if (url) /* an OSC 8 link over the text, when links are on */
+				dt_term_link(d->p->r.y + d->y, d->p->r.x + x, text + sp->off, sp->len,
+					     url, attr);
+			x += dt_put_clipped(d->w, d->y, x, cols, text + sp->off, sp->len, attr);
+		}
+		if (x < 1 + INDENT + width)
+			dt_put_clipped(d->w, d->y, x, 1 + INDENT + width - x, "", 0, base);
+		d->y++;
+	}
+	if (!md->nr_lines && d->y < d->y_end && !d->skip)
+		blank(d->w, d->y++, width + INDENT);
+}
+
 /* Wraps from the checkpoint at or before the first line shown. */
 static void draw_msg(const struct msg *m, struct line_draw *d, int width)
 {
 	size_t ck = d->skip / CHECK_EVERY, from;
+
+	if (m->role == DT_CHAT_AGENT) {
+		draw_md(m, d, width);
+		return;
+	}
 
 	if (!m->text.len) {
 		dt_wrap(" ", width, put_line, d);
@@ -225,10 +285,6 @@ static void draw_msg(const struct msg *m, struct line_draw *d, int width)
 	dt_wrap(m->text.buf + from, width, put_line, d);
 }
 
-static void blank(WINDOW *w, int y, int width)
-{
-	dt_put_clipped(w, y, 1, width, "", 0, dt_theme_attr(DT_E_normal));
-}
 
 struct empty_draw {
 	WINDOW *w;
@@ -258,7 +314,7 @@ static void draw_transcript(struct dt_pane *p, int h, int width)
 {
 	struct chat *c = chat_of(p);
 	size_t total = dt_chat_lines(p, width), at = 0;
-	struct line_draw d = {p->win, 1, 1 + h, width - INDENT, 0, 0, NULL};
+	struct line_draw d = {p, p->win, 1, 1 + h, width - INDENT, 0, 0, NULL};
 
 	if (!c->n) {
 		draw_empty(p, h, width);
