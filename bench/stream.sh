@@ -19,7 +19,19 @@ i=0
 until grep -q "drew\|online" "$W/tty" 2>/dev/null && tm capture-pane -t s -p | grep -q "online"; do
 	i=$((i + 1)); [ $i -gt 200 ] && { echo "stream: the demo did not start"; exit 1; }; sleep 0.05
 done
-pid=$(pgrep -n -x duoterm)
+# this session's duoterm: a descendant of the pane's process (script -> sh -> duoterm)
+find_pid() {
+	for p in $(tm display-message -p -t s '#{pane_pid}'); do
+		for gen in 1 2 3; do
+			for c in $p; do
+				[ "$(cat /proc/$c/comm 2>/dev/null)" = duoterm ] && { echo "$c"; return; }
+			done
+			p=$(for c in $p; do pgrep -P "$c"; done)
+		done
+	done
+}
+pid=$(find_pid)
+[ -n "$pid" ] || { echo "stream: cannot find duoterm"; exit 1; }
 cpu() { cat /proc/$pid/task/*/schedstat | awk '{ns += $1} END {print ns}'; }
 tm send-keys -t s 3; sleep 0.3
 bytes0=$(wc -c < "$W/tty"); cpu0=$(cpu); t0=$(date +%s.%N)
