@@ -37,8 +37,10 @@ else
 	cd - >/dev/null
 fi
 cd "$W/repo"
-echo "--- duoterm review model"
+echo "--- duoterm review model, every file loaded and kept"
 "$W/dt-review-bench" .
+echo "--- duoterm review model, a window of 17 files kept loaded (the Review pane's policy)"
+"$W/dt-review-bench" . 17 | grep -E "every file|peak RSS"
 t() { /usr/bin/time -f "%e s %M KB" "$@" 2>&1 >/dev/null | tail -n 1; }
 echo "--- git diff (full patch):  $(t git diff)"
 echo "--- git diff --stat:        $(t git diff --stat)"

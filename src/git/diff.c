@@ -233,8 +233,35 @@ int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err)
 	if (f->binary || f->too_big || f->submodule)
 		f->patch.binary = f->binary;
 	dt_fpatch_counts(&f->patch, &f->adds, &f->dels);
-	f->loaded = 1;
+	f->loaded = f->counted = 1;
+	f->loaded_nr = f->patch.nr;
 	return 0;
+}
+
+/* Nothing was decided, split or edited in fp: it is what loading makes. */
+static int pristine(const struct dt_diff_file *f)
+{
+	const struct dt_fpatch *fp = &f->patch;
+
+	if (fp->nr != f->loaded_nr || fp->head.use != DT_HUNK_UNDECIDED || fp->head.edited)
+		return 0;
+	for (size_t k = 0; k < fp->nr; k++)
+		if (fp->hunk[k].use != DT_HUNK_UNDECIDED || fp->hunk[k].edited ||
+		    fp->hunk[k].delta)
+			return 0;
+	return 1;
+}
+
+int dt_diff_unload(struct dt_diff *d, size_t i)
+{
+	struct dt_diff_file *f = i < d->nr ? &d->files[i] : NULL;
+
+	if (!f || !f->loaded || !pristine(f))
+		return 0;
+	dt_fpatch_release(&f->patch);
+	f->patch = (struct dt_fpatch)DT_FPATCH_INIT;
+	f->loaded = 0;
+	return 1;
 }
 
 int dt_diff_buffers(const char *path, const char *old, size_t old_len, const char *new_,

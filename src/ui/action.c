@@ -15,6 +15,7 @@ struct action_info {
 #define I DT_CTX_INPUT
 #define P DT_CTX_PROMPT
 #define D DT_CTX_DIALOG
+#define R DT_CTX_REVIEW
 static const struct action_info actions[DT_ACT_COUNT] = {
 	[DT_ACT_NONE] = {"", "", "", 0},
 #define DT_ACTION_INFO(id, name, ctx, keys, help) [DT_ACT_##id] = {name, keys, help, ctx},
@@ -27,13 +28,15 @@ static const struct action_info actions[DT_ACT_COUNT] = {
 #undef I
 #undef P
 #undef D
+#undef R
 
 static const struct {
 	unsigned ctx;
 	const char *title;
 } ctx_titles[DT_NR_CTX] = {
 	{DT_CTX_GLOBAL, "Anywhere (in Chat, only the keys that do not type)"},
-	{DT_CTX_LIST, "Lists: Plan, Review, the side panels, this help"},
+	{DT_CTX_LIST, "Lists: Plan, the side panels, this help (moving: also Review)"},
+	{DT_CTX_REVIEW, "Review"},
 	{DT_CTX_CHAT, "Chat"},
 	{DT_CTX_INPUT, "Editing text: Chat's input and the prompts"},
 	{DT_CTX_PROMPT, "Prompts: / search, f filter, : command palette"},

@@ -16,6 +16,7 @@
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/review.h"
 #include "duoterm/ui/app.h"
+#include "duoterm/ui/dispatch.h" /* the app's keymap, for the hint line */
 
 /* an engine decision, or a discard (worktree patch + the engine's 'n') */
 struct undo_rec {
@@ -43,34 +44,37 @@ struct rv {
 	int done;
 	struct dt_rv_line *lines;
 	size_t nr_lines, top, list_top;
+	long scrolled; /* lines the diff area moved since it was drawn (DT_DIRTY_ROWS) */
 	int vmode;
 	size_t vanchor, vcur; /* line mode: display-line indices */
 	struct undo_rec *undo;
 	size_t undo_nr, undo_alloc;
-	struct dt_sb copy;
+	struct dt_sb copy, hint;
 };
 
 static const char *const src_name[] = {"Proposed", "Unstaged", "Staged"};
 
 /* ---- pure pieces ---- */
 
-enum dt_rv_cmd dt_rv_command(int key)
+enum dt_rv_cmd dt_rv_command(enum dt_action a)
 {
-	static const struct {
-		int key;
-		enum dt_rv_cmd cmd;
-	} map[] = {
-		{'y', DT_RV_ACCEPT}, {'n', DT_RV_REJECT}, {'Y', DT_RV_ACCEPT_FILE},
-		{'N', DT_RV_REJECT_FILE}, {'s', DT_RV_SPLIT}, {'e', DT_RV_EDIT},
-		{'u', DT_RV_UNDO}, {'v', DT_RV_LINES}, {'d', DT_RV_DISCARD},
-		{'J', DT_RV_NEXT_HUNK}, {'K', DT_RV_PREV_HUNK}, {'>', DT_RV_SOURCE_NEXT},
-		{'<', DT_RV_SOURCE_PREV}, {'r', DT_RV_RELOAD},
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
-		if (map[i].key == key)
-			return map[i].cmd;
-	return DT_RV_NONE;
+	switch (a) {
+	case DT_ACT_REVIEW_ACCEPT: return DT_RV_ACCEPT;
+	case DT_ACT_REVIEW_REJECT: return DT_RV_REJECT;
+	case DT_ACT_REVIEW_ACCEPT_FILE: return DT_RV_ACCEPT_FILE;
+	case DT_ACT_REVIEW_REJECT_FILE: return DT_RV_REJECT_FILE;
+	case DT_ACT_REVIEW_SPLIT: return DT_RV_SPLIT;
+	case DT_ACT_REVIEW_EDIT: return DT_RV_EDIT;
+	case DT_ACT_REVIEW_UNDO: return DT_RV_UNDO;
+	case DT_ACT_REVIEW_LINES: return DT_RV_LINES;
+	case DT_ACT_REVIEW_DISCARD: return DT_RV_DISCARD;
+	case DT_ACT_REVIEW_NEXT_HUNK: return DT_RV_NEXT_HUNK;
+	case DT_ACT_REVIEW_PREV_HUNK: return DT_RV_PREV_HUNK;
+	case DT_ACT_REVIEW_SOURCE_NEXT: return DT_RV_SOURCE_NEXT;
+	case DT_ACT_REVIEW_SOURCE_PREV: return DT_RV_SOURCE_PREV;
+	case DT_ACT_REVIEW_RELOAD: return DT_RV_RELOAD;
+	default: return DT_RV_NONE;
+	}
 }
 
 void dt_rv_expand(struct dt_sb *out, const char *s, size_t len, int *col)
@@ -393,6 +397,25 @@ static void load_cur(struct rv *v)
 	dt_sb_release(&err);
 }
 
+/* Memory: only the files near the cursor keep their hunks (a big review
+ * of every file loaded costs tens of MB); the others keep their counts for
+ * the list and are loaded again when the cursor comes back.  Files with
+ * decisions, splits or edits stay (dt_diff_unload refuses them). */
+#define RV_KEEP_LOADED 8
+
+static void trim_loaded(struct rv *v)
+{
+	struct dt_diff *d = diff_of(v);
+	size_t n = nr_files(v);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t dist = i > v->file ? i - v->file : v->file - i;
+
+		if (dist > RV_KEEP_LOADED && dt_diff_file(d, i)->loaded)
+			dt_diff_unload(d, i);
+	}
+}
+
 /* Takes the engine's question as the place to show. */
 static void sync_cursor(struct rv *v)
 {
@@ -408,6 +431,7 @@ static void sync_cursor(struct rv *v)
 		if (cur_patch(v) && v->hunk >= cur_patch(v)->nr)
 			v->hunk = cur_patch(v)->nr ? cur_patch(v)->nr - 1 : 0;
 	}
+	trim_loaded(v);
 	relayout(v);
 }
 
@@ -541,7 +565,7 @@ static enum dt_elem file_elem(struct rv *v, size_t i, const struct dt_diff_file 
 	if (i == v->file && !v->done)
 		return v->pane->focused ? DT_E_selected_focus : DT_E_selected;
 	if (f->stale)
-		return DT_E_warn;
+		return DT_E_review_stale;
 	if (v->r && (v->done || i < v->file))
 		return DT_E_dim; /* the engine has passed it */
 	return DT_E_normal;
@@ -553,10 +577,10 @@ static void draw_file_row(struct rv *v, struct geom *g, int y, size_t i)
 	struct dt_diff_file *f = dt_diff_file(d, i);
 	struct dt_sb sb = DT_SB_INIT, err = DT_SB_INIT;
 
-	if (!f->loaded)
+	if (!f->loaded && !f->counted)
 		dt_diff_load(d, i, &err); /* for its counts: rows on screen only */
 	dt_sb_addf(&sb, "%s %c ", i == v->file && !v->done ? "▶" : " ", f->status);
-	if (f->loaded && !f->binary && !f->too_big && !f->submodule) {
+	if (f->counted && !f->binary && !f->too_big && !f->submodule) {
 		char a[24], b[24];
 
 		snprintf(a, sizeof(a), "+%zu", f->adds);
@@ -612,7 +636,7 @@ static void draw_file_head(struct rv *v, struct geom *g)
 		dt_sb_adds(&sb, " · deleted");
 	if (f->stale) {
 		dt_sb_adds(&sb, " · STALE: the file changed; shown against it now");
-		e = DT_E_warn;
+		e = DT_E_review_stale;
 	}
 	dt_put_clipped(v->pane->win, g->head_y, 1, g->w, sb.buf, sb.len, dt_theme_attr(e));
 	dt_sb_release(&sb);
@@ -637,7 +661,7 @@ static const char *hunk_tag(struct rv *v, size_t hunk, enum dt_elem *e)
 
 	*e = DT_E_dim;
 	if (hunk == v->hunk && !v->done) {
-		*e = DT_E_running;
+		*e = DT_E_review_current;
 		return v->src == DT_RV_UNSTAGED ? "◀ stage this hunk? y/n"
 		       : staged ? "◀ keep this hunk staged? y/n" : "◀ accept this hunk? y/n";
 	}
@@ -668,7 +692,7 @@ static void draw_gutter(struct rv *v, struct geom *g, int y, size_t i)
 	char nums[64] = "";
 
 	put(v, y, 1, 1, sel ? "▶" : cur ? "▌" : " ",
-	    sel ? DT_E_selected_focus : cur ? DT_E_diff_hunk : DT_E_normal);
+	    sel ? DT_E_selected_focus : cur ? DT_E_review_current : DT_E_normal);
 	if (gutter_width(g) <= 2)
 		return;
 	if (l->kind == DT_RV_LINE_BODY) {
@@ -680,7 +704,7 @@ static void draw_gutter(struct rv *v, struct geom *g, int y, size_t i)
 			snprintf(n, sizeof(n), "%lu", l->new_no);
 		snprintf(nums, sizeof(nums), "%5.5s %5.5s ", o, n);
 	}
-	put(v, y, 2, gutter_width(g) - 1, nums, DT_E_dim);
+	put(v, y, 2, gutter_width(g) - 1, nums, DT_E_diff_lineno);
 }
 
 static enum dt_elem origin_elem(char origin)
@@ -691,14 +715,14 @@ static enum dt_elem origin_elem(char origin)
 
 /* Text segments [0,s) [s,e) [e,len) with the middle one emphasised. */
 static void draw_text(struct rv *v, int y, int x, int width, const char *t, size_t len,
-		      struct dt_range hl, enum dt_elem e, int emph_attr)
+		      struct dt_range hl, enum dt_elem e, enum dt_elem emph)
 {
 	struct dt_sb sb = DT_SB_INIT;
 	size_t cut[4] = {0, hl.start, hl.end, len};
 	int col = 0, used = 0;
 
 	for (int k = 0; k < 3 && used < width; k++) {
-		int attr = dt_theme_attr(e) | (k == 1 ? emph_attr : 0);
+		int attr = dt_theme_attr(k == 1 ? emph : e);
 
 		dt_sb_reset(&sb);
 		dt_rv_expand(&sb, t + cut[k], cut[k + 1] - cut[k], &col);
@@ -726,9 +750,8 @@ static void draw_body(struct rv *v, int y, int x, int width, size_t i)
 		dt_intraline(buf + v->lines[l->pair].pos, v->lines[l->pair].len, buf + l->pos,
 			     l->len, &other, &hl);
 	put(v, y, x, 1, origin, origin_elem(l->origin));
-	/* until the theme has diff_add_word/diff_del_word: reverse video */
 	draw_text(v, y, x + 1, width - 1, buf + l->pos, l->len, hl, origin_elem(l->origin),
-		  A_REVERSE);
+		  l->origin == '+' ? DT_E_diff_add_word : DT_E_diff_del_word);
 }
 
 /* "@@ -a,b +c,d @@ context" as the hunk was parsed (or recounted). */
@@ -843,24 +866,109 @@ static void draw_area(struct rv *v, struct geom *g)
 	}
 }
 
+/* The first key bound to an action (the user may have rebound it). */
+static void first_key(struct rv *v, enum dt_action a, struct dt_sb *out)
+{
+	struct dt_sb k = DT_SB_INIT;
+	const char *comma;
+
+	if (v->app)
+		dt_keymap_keys(&v->app->keymap, a, &k);
+	else
+		dt_sb_adds(&k, dt_action_default_keys(a));
+	comma = k.buf ? strstr(k.buf, ", ") : NULL;
+	if (!k.len)
+		dt_sb_adds(out, "-");
+	else
+		dt_sb_add(out, k.buf, comma ? (size_t)(comma - k.buf) : k.len);
+	dt_sb_release(&k);
+}
+
+/* The hint line: a template whose %X are the keys of actions. */
 static const char *hint_text(struct rv *v)
 {
+	static const struct {
+		char c;
+		enum dt_action a;
+	} keys[] = {
+		{'y', DT_ACT_REVIEW_ACCEPT},      {'n', DT_ACT_REVIEW_REJECT},
+		{'Y', DT_ACT_REVIEW_ACCEPT_FILE}, {'N', DT_ACT_REVIEW_REJECT_FILE},
+		{'s', DT_ACT_REVIEW_SPLIT},       {'e', DT_ACT_REVIEW_EDIT},
+		{'u', DT_ACT_REVIEW_UNDO},        {'v', DT_ACT_REVIEW_LINES},
+		{'d', DT_ACT_REVIEW_DISCARD},     {'J', DT_ACT_REVIEW_NEXT_HUNK},
+		{'K', DT_ACT_REVIEW_PREV_HUNK},   {'>', DT_ACT_REVIEW_SOURCE_NEXT},
+		{'<', DT_ACT_REVIEW_SOURCE_PREV}, {'r', DT_ACT_REVIEW_RELOAD},
+		{'j', DT_ACT_DOWN},               {'k', DT_ACT_UP},
+	};
+	const char *t;
+
 	if (v->vmode)
-		return v->src == DT_RV_STAGED
-			       ? "lines: j/k extend · y keep these staged · n unstage these · v leaves"
-			       : "lines: j/k extend · y take only these · n take all but these · v leaves";
-	if (v->done || !cur_file(v))
-		return "r reload · < > source";
-	switch (v->src) {
-	case DT_RV_UNSTAGED:
-		return "y stage · n skip · s split · e edit · v lines · d discard · Y/N file · "
-		       "J/K hunk · u undo · < > source";
-	case DT_RV_STAGED:
-		return "y keep · n unstage · s split · e edit · v lines · Y/N file · J/K hunk · "
-		       "u undo · < > source";
-	default:
-		return "y accept · n reject · s split · e edit · v lines · Y/N file · J/K hunk · "
-		       "< > source";
+		t = v->src == DT_RV_STAGED
+			    ? "lines: %j/%k extend · %y keep these staged · %n unstage these · %v leaves"
+			    : "lines: %j/%k extend · %y take only these · %n take all but these · %v leaves";
+	else if (v->done || !cur_file(v))
+		t = "%r reload · %< %> source";
+	else if (v->src == DT_RV_UNSTAGED)
+		t = "%y stage · %n skip · %s split · %e edit · %v lines · %d discard · %Y/%N file · "
+		    "%J/%K hunk · %u undo · %< %> source";
+	else if (v->src == DT_RV_STAGED)
+		t = "%y keep · %n unstage · %s split · %e edit · %v lines · %Y/%N file · %J/%K hunk · "
+		    "%u undo · %< %> source";
+	else
+		t = "%y accept · %n reject · %s split · %e edit · %v lines · %Y/%N file · %J/%K hunk · "
+		    "%< %> source";
+	dt_sb_reset(&v->hint);
+	for (; *t; t++) {
+		size_t k = 0;
+
+		if (*t != '%' || !t[1]) {
+			dt_sb_addc(&v->hint, *t);
+			continue;
+		}
+		t++;
+		while (k < sizeof(keys) / sizeof(*keys) && keys[k].c != *t)
+			k++;
+		if (k < sizeof(keys) / sizeof(*keys))
+			first_key(v, keys[k].a, &v->hint);
+	}
+	return v->hint.buf;
+}
+
+/* The diff area moved by v->scrolled lines and nothing else changed:
+ * scroll its rows in the window and draw only the lines that came in (a
+ * frame then costs a few lines, not the pane; curses sends the terminal
+ * only what changed). */
+static void draw_scrolled(struct rv *v, struct geom *g)
+{
+	WINDOW *w = v->pane->win;
+	long d = v->scrolled;
+	int from, to;
+
+	v->scrolled = 0;
+	if (!d)
+		return;
+	if (!v->nr_lines || d >= g->area_rows || -d >= g->area_rows) {
+		draw_area(v, g);
+		return;
+	}
+	wsetscrreg(w, g->area_y, g->area_y + g->area_rows - 1);
+	scrollok(w, TRUE);
+	wscrl(w, (int)d);
+	scrollok(w, FALSE);
+	wsetscrreg(w, 0, getmaxy(w) - 1);
+	from = d > 0 ? g->area_rows - (int)d : 0;
+	to = d > 0 ? g->area_rows : (int)-d;
+	for (int k = from; k < to; k++) {
+		size_t i = v->top + (size_t)k;
+		int y = g->area_y + k;
+
+		/* the blank line that came in lost the pane's separator */
+		wattrset(w, dt_theme_attr(DT_E_separator));
+		mvwaddch(w, y, 0, v->pane->r.x > 0 ? ACS_VLINE : ' ');
+		if (i < v->nr_lines)
+			draw_line(v, g, y, i);
+		else
+			put(v, y, 1, g->w, "", DT_E_normal);
 	}
 }
 
@@ -872,6 +980,12 @@ static void rv_draw(struct dt_pane *p)
 	geometry(v, &g);
 	if (g.h < 1)
 		return;
+	if (!(p->dirty & DT_DIRTY_ALL)) {
+		if (g.h >= 3)
+			draw_scrolled(v, &g);
+		return;
+	}
+	v->scrolled = 0;
 	draw_sources(v, &g);
 	if (g.h < 3)
 		return;
@@ -1427,8 +1541,13 @@ static void scroll_by(struct rv *v, long delta)
 	if (top < 0)
 		top = 0;
 	if ((size_t)top != v->top) {
+		/* only the diff area moved: the next frame scrolls it and draws
+		 * the lines that came in (rv_draw), not the whole pane */
+		if (!(v->pane->dirty & DT_DIRTY_ALL)) {
+			v->scrolled += top - (long)v->top;
+			v->pane->dirty |= DT_DIRTY_ROWS;
+		}
 		v->top = (size_t)top;
-		dirty(v);
 	}
 }
 
@@ -1467,25 +1586,11 @@ static int rv_action(struct dt_pane *p, enum dt_action a)
 	case DT_ACT_PAGE_UP: scroll_by(v, -page); return 1;
 	case DT_ACT_FIRST: scroll_by(v, -(long)v->nr_lines); return 1;
 	case DT_ACT_LAST: scroll_by(v, (long)v->nr_lines); return 1;
-	/* n and N are search-next/prev in lists: here they answer */
-	case DT_ACT_SEARCH_NEXT: run_cmd(v, DT_RV_REJECT); return 1;
-	case DT_ACT_SEARCH_PREV: run_cmd(v, DT_RV_REJECT_FILE); return 1;
-	case DT_ACT_SEARCH:
-	case DT_ACT_FILTER:
-	case DT_ACT_OPEN:
-		dt_app_message(v->app, "Review: %s", hint_text(v));
-		return 1;
-	default: return 0;
+	default: break;
 	}
-}
-
-static int rv_text(struct dt_pane *p, dt_key k)
-{
-	enum dt_rv_cmd c = dt_rv_command((int)k);
-
-	if (c == DT_RV_NONE)
+	if (dt_rv_command(a) == DT_RV_NONE)
 		return 0;
-	run_cmd(rv_of(p), c);
+	run_cmd(v, dt_rv_command(a));
 	return 1;
 }
 
@@ -1519,15 +1624,15 @@ static void rv_free(struct dt_pane *p)
 	free(v->lines);
 	free(v->error);
 	dt_sb_release(&v->copy);
+	dt_sb_release(&v->hint);
 	free(v);
 	p->priv = NULL;
 }
 
 const struct dt_pane_ops dt_review_pane_ops = {
-	.ctx = DT_CTX_LIST,
+	.ctx = DT_CTX_REVIEW,
 	.draw = rv_draw,
 	.action = rv_action,
-	.text = rv_text,
 	.wheel = rv_wheel,
 	.copy_text = rv_copy,
 	.free = rv_free,

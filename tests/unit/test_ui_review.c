@@ -1,16 +1,20 @@
 /* Unit tests: the Review pane's pure pieces — display lines (headers,
  * numbers, intra-line pairs, deletions, mode changes), drawing text with
- * tabs and control characters, the hunk-header shift used by discards, and
- * the default keys. */
+ * tabs and control characters, the hunk-header shift used by discards, the
+ * default keys, and unloading the hunks of files far from the cursor. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "duoterm/core/proc.h"
+#include "duoterm/git/repo.h"
+#include "duoterm/git/review.h"
 #include "duoterm/ui/panel_review.h"
 
 static const char two_hunks[] =
@@ -163,22 +167,105 @@ static void shift_headers(void **state)
 	dt_sb_release(&out);
 }
 
+/* The review-* actions' default keys (context Review) and their commands. */
+static enum dt_rv_cmd key_cmd(const struct dt_keymap *km, dt_key k)
+{
+	return dt_rv_command(dt_keymap_lookup(km, DT_CTX_REVIEW, k));
+}
+
 static void default_keys(void **state)
 {
+	struct dt_keymap km;
+	dt_key q;
+
 	(void)state;
-	assert_int_equal(dt_rv_command('y'), DT_RV_ACCEPT);
-	assert_int_equal(dt_rv_command('n'), DT_RV_REJECT);
-	assert_int_equal(dt_rv_command('Y'), DT_RV_ACCEPT_FILE);
-	assert_int_equal(dt_rv_command('N'), DT_RV_REJECT_FILE);
-	assert_int_equal(dt_rv_command('s'), DT_RV_SPLIT);
-	assert_int_equal(dt_rv_command('e'), DT_RV_EDIT);
-	assert_int_equal(dt_rv_command('u'), DT_RV_UNDO);
-	assert_int_equal(dt_rv_command('v'), DT_RV_LINES);
-	assert_int_equal(dt_rv_command('d'), DT_RV_DISCARD);
-	assert_int_equal(dt_rv_command('J'), DT_RV_NEXT_HUNK);
-	assert_int_equal(dt_rv_command('K'), DT_RV_PREV_HUNK);
-	assert_int_equal(dt_rv_command('j'), DT_RV_NONE); /* j/k scroll (move-down/up) */
-	assert_int_equal(dt_rv_command('q'), DT_RV_NONE); /* q stays quit */
+	dt_keymap_init(&km);
+	assert_int_equal(key_cmd(&km, 'y'), DT_RV_ACCEPT);
+	assert_int_equal(key_cmd(&km, 'n'), DT_RV_REJECT);
+	assert_int_equal(key_cmd(&km, 'Y'), DT_RV_ACCEPT_FILE);
+	assert_int_equal(key_cmd(&km, 'N'), DT_RV_REJECT_FILE);
+	assert_int_equal(key_cmd(&km, 's'), DT_RV_SPLIT);
+	assert_int_equal(key_cmd(&km, 'e'), DT_RV_EDIT);
+	assert_int_equal(key_cmd(&km, 'u'), DT_RV_UNDO);
+	assert_int_equal(key_cmd(&km, 'v'), DT_RV_LINES);
+	assert_int_equal(key_cmd(&km, 'd'), DT_RV_DISCARD);
+	assert_int_equal(key_cmd(&km, 'J'), DT_RV_NEXT_HUNK);
+	assert_int_equal(key_cmd(&km, 'K'), DT_RV_PREV_HUNK);
+	assert_int_equal(key_cmd(&km, '>'), DT_RV_SOURCE_NEXT);
+	assert_int_equal(key_cmd(&km, '<'), DT_RV_SOURCE_PREV);
+	assert_int_equal(key_cmd(&km, 'r'), DT_RV_RELOAD);
+	/* j/k scroll (move-down/up answer in Review too); q stays quit */
+	assert_int_equal(dt_keymap_lookup(&km, DT_CTX_REVIEW, 'j'), DT_ACT_DOWN);
+	assert_int_equal(dt_keymap_lookup(&km, DT_CTX_REVIEW, DT_KEY_PGDN), DT_ACT_PAGE_DOWN);
+	assert_int_equal(key_cmd(&km, 'q'), DT_RV_NONE);
+	assert_int_equal(dt_rv_command(DT_ACT_SEARCH_NEXT), DT_RV_NONE);
+	/* rebindable: review-accept on a, then y does nothing here */
+	q = 'a';
+	dt_keymap_bind(&km, DT_ACT_REVIEW_ACCEPT, &q, 1);
+	assert_int_equal(key_cmd(&km, 'a'), DT_RV_ACCEPT);
+	assert_int_equal(key_cmd(&km, 'y'), DT_RV_NONE);
+	dt_keymap_release(&km);
+}
+
+/* The pane frees the hunks of files far from its cursor: a file with a
+ * decision (or a split) keeps them, a pristine one loads the same again. */
+static void unload_far_files(void **state)
+{
+	char root[64] = "/tmp/dt-rv-unload.XXXXXX", cmd[512];
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_repo *repo = NULL;
+	struct dt_review *r = NULL;
+	struct dt_diff *d;
+	struct dt_diff_file *f;
+	size_t file, hunk, nr;
+
+	(void)state;
+	if (system("git --version >/dev/null 2>&1"))
+		skip();
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && "
+		 "git init -q && for i in 1 2 3; do seq 1 40 > f$i; done && git add . && "
+		 "git -c user.name=t -c user.email=t@t commit -qm base && "
+		 "for i in 1 2 3; do sed -i 's/^5$/five/; s/^30$/thirty/' f$i; done", root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dt_repo_open(&repo, root, &err), 0);
+	assert_int_equal(dt_review_open(&r, repo, DT_REVIEW_STAGE, NULL, &err), 0);
+	d = dt_review_diff(r);
+	assert_int_equal(dt_diff_nr(d), 3);
+	assert_int_equal(dt_review_cursor(r, &file, &hunk), 0);
+	assert_int_equal(file, 0);
+	assert_int_equal(dt_review_key(r, 'n', &err), 0); /* f1: hunk 1 skipped */
+	f = dt_diff_file(d, 0);
+	assert_int_equal(dt_diff_unload(d, 0), 0); /* a decision: kept */
+	assert_true(f->loaded);
+	/* f2, never shown: loads, unloads keeping its counts, loads the same */
+	assert_int_equal(dt_diff_load(d, 1, &err), 0);
+	f = dt_diff_file(d, 1);
+	nr = f->patch.nr;
+	assert_int_equal(nr, 2);
+	assert_int_equal(dt_diff_unload(d, 1), 1);
+	assert_false(f->loaded);
+	assert_true(f->counted);
+	assert_int_equal(f->adds, 2);
+	assert_int_equal(f->patch.nr, 0);
+	assert_int_equal(dt_diff_load(d, 1, &err), 0);
+	assert_int_equal(f->patch.nr, nr);
+	/* a split file is not pristine */
+	assert_int_equal(dt_diff_load(d, 2, &err), 0);
+	f = dt_diff_file(d, 2);
+	f->patch.nr = 1; /* as if hunks had been merged or split */
+	assert_int_equal(dt_diff_unload(d, 2), 0);
+	f->patch.nr = 2;
+	/* undo reaches back into f1's kept hunks */
+	assert_int_equal(dt_review_undo(r, &err), 0);
+	assert_int_equal(dt_review_cursor(r, &file, &hunk), 0);
+	assert_int_equal(file, 0);
+	assert_int_equal(hunk, 0);
+	dt_review_free(r);
+	dt_repo_free(repo);
+	dt_sb_release(&err);
+	assert_int_equal(dt_remove_tree(root), 0);
 }
 
 int main(void)
@@ -189,6 +276,7 @@ int main(void)
 		cmocka_unit_test(expand_tabs_and_controls),
 		cmocka_unit_test(shift_headers),
 		cmocka_unit_test(default_keys),
+		cmocka_unit_test(unload_far_files),
 	};
 
 	setlocale(LC_CTYPE, "C.UTF-8");

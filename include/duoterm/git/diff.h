@@ -14,7 +14,8 @@
  * (display only: the review engine never sets it).
  *
  * The dt_diff owns every file and patch; pointers stay valid until
- * dt_diff_free().  Main thread only (libgit2 objects inside).
+ * dt_diff_free(), or for a file's patch until dt_diff_unload() of that file.
+ * Main thread only (libgit2 objects inside).
  */
 #ifndef DUOTERM_GIT_DIFF_H
 #define DUOTERM_GIT_DIFF_H
@@ -44,7 +45,9 @@ struct dt_diff_file {
 	int similarity;     /* renames, 0..100 */
 	unsigned old_mode, new_mode; /* 0 where the side is absent */
 	unsigned binary : 1, submodule : 1, too_big : 1, loaded : 1, stale : 1;
-	size_t adds, dels;  /* valid once loaded */
+	unsigned counted : 1; /* adds and dels are known (kept after an unload) */
+	size_t adds, dels;  /* valid once loaded (or counted) */
+	size_t loaded_nr;   /* patch.nr as loaded (a split changes it) */
 	struct dt_fpatch patch; /* valid once loaded; empty for binary/too_big */
 	char summary[96];   /* one line for binary/too big/submodule files */
 };
@@ -65,6 +68,11 @@ size_t dt_diff_nr(const struct dt_diff *d);
 struct dt_diff_file *dt_diff_file(struct dt_diff *d, size_t i);
 /* Computes file i's hunks (once; later calls are free).  0 or -1 + err. */
 int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err);
+/* Frees file i's hunks if nothing was done to them (no hunk decided,
+ * split or edited), keeping its counts; dt_diff_load computes them again
+ * (the same hunks: the diff is a snapshot).  1 if unloaded, else 0.  The
+ * Review pane keeps only the files near its cursor loaded. */
+int dt_diff_unload(struct dt_diff *d, size_t i);
 
 /* The unified diff of two buffers as `git diff` prints it (NULL old: a new
  * file; NULL new: a deletion), appended to out.  0 or -1 + err. */

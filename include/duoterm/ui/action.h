@@ -25,11 +25,12 @@ enum dt_ctx {
 	DT_CTX_INPUT = 1 << 3,  /* editing text: Chat's input and prompts */
 	DT_CTX_PROMPT = 1 << 4, /* the one-line prompts: / f : */
 	DT_CTX_DIALOG = 1 << 5, /* confirm and pick dialogs */
+	DT_CTX_REVIEW = 1 << 6, /* the Review pane */
 };
-#define DT_NR_CTX 6
+#define DT_NR_CTX 7
 
 /* X(ID, config name, contexts, default keys, help).  Contexts are written
- * G L C I P D (global, list, chat, input, prompt, dialog); action.c defines
+ * G L C I P D R (global, list, chat, input, prompt, dialog, review); action.c defines
  * those letters where it expands the table. */
 #define DT_ACTIONS(X) \
 	X(QUIT, "quit", G, "q", "Quit (asks first while the agent is working)") \
@@ -56,18 +57,32 @@ enum dt_ctx {
 	  "Copy the selected line (in Chat the last reply) to the clipboard, by OSC 52") \
 	X(TOGGLE_MOUSE, "toggle-mouse", G, "", "Turn mouse support on or off") \
 	X(CHOOSE_THEME, "choose-theme", G, "", "Pick a colour theme") \
-	X(DOWN, "move-down", L, "j Down C-n", "Move down") \
-	X(UP, "move-up", L, "k Up C-p", "Move up") \
-	X(PAGE_DOWN, "page-down", L, "PgDn Space C-f", "Move down a page") \
-	X(PAGE_UP, "page-up", L, "PgUp - C-b", "Move up a page") \
-	X(FIRST, "move-first", L, "g Home", "Go to the first line") \
-	X(LAST, "move-last", L, "G End", "Go to the last line") \
+	X(DOWN, "move-down", L | R, "j Down C-n", "Move down") \
+	X(UP, "move-up", L | R, "k Up C-p", "Move up") \
+	X(PAGE_DOWN, "page-down", L | R, "PgDn Space C-f", "Move down a page") \
+	X(PAGE_UP, "page-up", L | R, "PgUp - C-b", "Move up a page") \
+	X(FIRST, "move-first", L | R, "g Home", "Go to the first line") \
+	X(LAST, "move-last", L | R, "G End", "Go to the last line") \
 	X(SEARCH, "search", L, "/", \
 	  "Search (smart case: case matters only if you type a capital)") \
 	X(SEARCH_NEXT, "search-next", L, "n", "Next match") \
 	X(SEARCH_PREV, "search-prev", L, "N", "Previous match") \
 	X(FILTER, "filter", L, "f", "Show only the lines that contain some text (smart case)") \
 	X(OPEN, "open", L, "Enter", "Open the selected item") \
+	X(REVIEW_ACCEPT, "review-accept", R, "y", "Accept the hunk (or the selected lines)") \
+	X(REVIEW_REJECT, "review-reject", R, "n", "Reject the hunk (or the selected lines)") \
+	X(REVIEW_ACCEPT_FILE, "review-accept-file", R, "Y", "Accept the file's undecided hunks") \
+	X(REVIEW_REJECT_FILE, "review-reject-file", R, "N", "Reject the file's undecided hunks") \
+	X(REVIEW_SPLIT, "review-split", R, "s", "Split the hunk into smaller hunks (as git add -p)") \
+	X(REVIEW_EDIT, "review-edit", R, "e", "Edit the hunk in $VISUAL or $EDITOR") \
+	X(REVIEW_UNDO, "review-undo", R, "u", "Undo the last decision or discard") \
+	X(REVIEW_LINES, "review-lines", R, "v", "Line mode: select lines of the hunk with j/k") \
+	X(REVIEW_DISCARD, "review-discard", R, "d", "Discard the hunk from the working tree (asks first)") \
+	X(REVIEW_NEXT_HUNK, "review-next-hunk", R, "J", "Go to the next hunk") \
+	X(REVIEW_PREV_HUNK, "review-prev-hunk", R, "K", "Go to the previous hunk") \
+	X(REVIEW_SOURCE_NEXT, "review-source-next", R, ">", "Next source: Proposed, Unstaged, Staged") \
+	X(REVIEW_SOURCE_PREV, "review-source-prev", R, "<", "Previous source") \
+	X(REVIEW_RELOAD, "review-reload", R, "r", "List the changes again") \
 	X(SUBMIT, "submit", C, "Enter", "Send the message to the agent") \
 	X(NEWLINE, "newline", C, "M-Enter S-Enter C-j", "New line in the message") \
 	X(SCROLL_UP, "scroll-up", C, "PgUp", "Scroll the transcript up") \

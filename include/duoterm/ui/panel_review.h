@@ -15,7 +15,8 @@
  * file list is made when a source opens; a file's hunks are loaded when it
  * is shown, or when its row is on screen (for its counts).
  *
- * Keys (typed in the pane; see dt_rv_command): y n accept/reject the hunk,
+ * Keys (the review-* actions of the action table, context DT_CTX_REVIEW,
+ * rebindable; dt_rv_command maps them): y n accept/reject the hunk,
  * Y N the whole file, s split, e edit in $VISUAL/$EDITOR, v line mode, d
  * discard (Unstaged, after a confirmation), u undo, J K next/previous hunk,
  * < > source, r reload.  The cursor moves exactly as `git add -p` asks its
@@ -79,8 +80,8 @@ enum dt_rv_cmd {
 	DT_RV_RELOAD,      /* r */
 };
 
-/* The default key of each command (until the action table has them). */
-enum dt_rv_cmd dt_rv_command(int key);
+/* The command of a review-* action (DT_CTX_REVIEW), or DT_RV_NONE. */
+enum dt_rv_cmd dt_rv_command(enum dt_action a);
 
 enum dt_rv_kind { DT_RV_LINE_HEADER, DT_RV_LINE_BODY, DT_RV_LINE_META };
 

@@ -69,7 +69,22 @@
 	X(diff_add, "114", "default", "-", "bold") \
 	X(diff_del, "203", "default", "-", "dim") \
 	X(diff_hunk, "74", "default", "-", "underline") \
-	X(diff_file, "252", "default", "bold", "bold")
+	X(diff_file, "252", "default", "bold", "bold") \
+	X(diff_add_word, "16", "114", "-", "bold,reverse") \
+	X(diff_del_word, "16", "203", "-", "reverse") \
+	X(diff_lineno, "240", "default", "-", "dim") \
+	X(review_current, "75", "default", "bold", "bold") \
+	X(review_stale, "179", "default", "bold", "bold,underline") \
+	X(md_heading, "74", "default", "bold", "bold,underline") \
+	X(md_marker, "245", "default", "-", "dim") \
+	X(md_strong, "default", "default", "bold", "bold") \
+	X(md_emph, "default", "default", "italic", "italic") \
+	X(md_code, "180", "236", "-", "bold") \
+	X(md_code_block, "187", "default", "-", "-") \
+	X(md_code_lang, "110", "default", "italic", "dim,underline") \
+	X(md_link, "75", "default", "underline", "underline") \
+	X(md_quote, "245", "default", "italic", "dim") \
+	X(md_rule, "240", "default", "-", "dim")
 
 enum dt_elem {
 #define DT_ELEM_ENUM(e, fg, bg, at, mono) DT_E_##e,
