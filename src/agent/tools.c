@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <git2.h>
 
 #include "duoterm/core/config.h"
 #include "duoterm/git/proposal.h"
@@ -323,16 +322,7 @@ static void tool_read_files(const struct dt_tool_call *c)
 
 static int ignored(struct dt_tools *t, const char *rel, int is_dir)
 {
-	struct dt_sb sb = DT_SB_INIT;
-	int ign = 0;
-
-	if (!t->o.repo)
-		return 0;
-	dt_sb_addf(&sb, "%s%s", rel, is_dir ? "/" : "");
-	if (git_ignore_path_is_ignored(&ign, dt_repo_git(t->o.repo), sb.buf) < 0)
-		ign = 0;
-	dt_sb_release(&sb);
-	return ign;
+	return t->o.repo ? dt_repo_ignored(t->o.repo, rel, is_dir) : 0;
 }
 
 typedef int (*walk_cb)(struct dt_tools *t, const char *rel, void *ud); /* 1 stops */

@@ -103,3 +103,15 @@ git_repository *dt_repo_git(struct dt_repo *repo)
 {
 	return repo->repo;
 }
+
+int dt_repo_ignored(struct dt_repo *repo, const char *path, int is_dir)
+{
+	struct dt_sb sb = DT_SB_INIT;
+	int ign = 0;
+
+	dt_sb_addf(&sb, "%s%s", path, is_dir ? "/" : "");
+	if (git_ignore_path_is_ignored(&ign, repo->repo, sb.buf) < 0)
+		ign = 0;
+	dt_sb_release(&sb);
+	return ign;
+}

@@ -753,3 +753,21 @@ void dt_http__engine_free(struct dt_http_engine *eng)
 {
 	free(eng);
 }
+
+int dt_http_result_is_tls(int result)
+{
+	switch (result) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return 2;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	}
+	return 0;
+}

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "duoterm/agent/remote.h"
 #include "duoterm/core/log.h"
@@ -184,24 +183,6 @@ static void check_dns(struct doc *d)
 	dt_sb_release(&sb);
 }
 
-/* The CURLcodes (dt_http_event.result) of a TCP connection whose TLS
- * handshake failed. */
-static int tls_error(int result)
-{
-	switch (result) {
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-		return 1;
-	}
-	return 0;
-}
 
 static void check_reach(struct doc *d)
 {
@@ -213,13 +194,13 @@ static void check_reach(struct doc *d)
 	d->reachable = !x.result && x.status > 0;
 	if (!d->reachable) {
 		/* curl reports no connect time when the handshake fails */
-		tls_err = tls && tls_error(x.result);
+		tls_err = tls && dt_http_result_is_tls(x.result);
 		dt_sb_addf(&sb, "no answer from %s: %s", d->cfg->instance_url, x.error.buf);
 		report(d, "tcp", x.t_connect || tls_err ? PASS : FAIL, 1,
 		       x.t_connect || tls_err ? "connected" : sb.buf,
 		       "check the URL, the port, a firewall or the proxy settings");
 		if (tls_err) {
-			dt_sb_addf(&why, "%s with %s: %s", x.result == CURLE_PEER_FAILED_VERIFICATION ?
+			dt_sb_addf(&why, "%s with %s: %s", dt_http_result_is_tls(x.result) == 2 ?
 				   "certificate verification failed" : "the TLS handshake failed",
 				   d->cfg->ca_file ? d->cfg->ca_file : "the system CAs", x.error.buf);
 			report(d, "tls", FAIL, 1, why.buf, d->cfg->ca_file ?

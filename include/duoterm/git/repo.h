@@ -20,5 +20,8 @@ char *dt_repo_remote_url(struct dt_repo *repo, const char *name);
 const char *dt_repo_workdir(const struct dt_repo *repo);
 /* The libgit2 handle, for the other git/ modules (owned by repo). */
 struct git_repository *dt_repo_git(struct dt_repo *repo);
+/* 1 when .gitignore (and the other exclude files) ignore path, a path
+ * relative to the work tree; is_dir for directories.  0 on any error. */
+int dt_repo_ignored(struct dt_repo *repo, const char *path, int is_dir);
 
 #endif

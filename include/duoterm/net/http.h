@@ -114,6 +114,11 @@ int dt_http_start(struct dt_net *net, const struct dt_http_request *req, dt_http
  */
 int dt_http_cancel(struct dt_net *net, dt_net_id id);
 
+/* Whether a DONE event's result says the TCP connection was made but the TLS
+ * handshake failed: 2 when the peer's certificate did not verify, 1 for
+ * another TLS failure (CA bundle, cipher ...), 0 otherwise. */
+int dt_http_result_is_tls(int result);
+
 /* The first header named `name` (case-insensitive) of a HEAD event, or NULL. */
 const char *dt_http_header(const struct dt_http_event *ev, const char *name);
 
