@@ -22,6 +22,7 @@ struct dt_agentview {
 	struct dt_provider *provider;
 	struct dt_remote *remote; /* the Duo Agent Platform runs the model instead */
 	struct dt_panels *panels;
+	char *models;        /* the provider's model list, once fetched */
 	char *unavailable;   /* why there is no agent, and what to do */
 	long stream_index;   /* transcript entry being streamed into the chat, or -1 */
 	char *approval_call; /* the call the approval dialog is about */
@@ -265,6 +266,45 @@ static int gitlab_slash(struct dt_agentview *v, const char *text)
 	return 1;
 }
 
+static void on_models(const char *const *ids, size_t n, const struct dt_prov_error *err, void *ud)
+{
+	struct dt_agentview *v = ud;
+	struct dt_sb sb = DT_SB_INIT;
+
+	if (err) {
+		dt_app_chat(v->app, DT_CHAT_ERROR, err->message && *err->message ? err->message :
+			    "the provider did not list its models");
+		return;
+	}
+	dt_sb_addf(&sb, "%zu models (current: %s):", n, dt_provider_model(v->provider));
+	for (size_t i = 0; i < n; i++)
+		dt_sb_addf(&sb, "\n- %s", ids[i]);
+	free(v->models);
+	v->models = dt_sb_detach(&sb, NULL);
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, v->models);
+}
+
+/* /models lists what the provider offers (cached); /models --refresh asks again. */
+static int models(struct dt_agentview *v, const char *text)
+{
+	int refresh = !strcmp(text, "/models --refresh");
+
+	if (strcmp(text, "/models") && !refresh)
+		return 0;
+	if (!v->provider) {
+		dt_app_chat(v->app, DT_CHAT_SYSTEM, "The Duo Agent Platform picks the model of a flow; "
+			    "choose one with --provider duo-workflow-MODEL.");
+		return 1;
+	}
+	if (v->models && !refresh) {
+		dt_app_chat(v->app, DT_CHAT_SYSTEM, v->models);
+		return 1;
+	}
+	if (dt_provider_list_models(v->provider, on_models, v))
+		dt_app_chat(v->app, DT_CHAT_ERROR, "could not ask the provider for its models");
+	return 1;
+}
+
 static int slash(struct dt_agentview *v, const char *text)
 {
 	static const struct {
@@ -278,6 +318,8 @@ static int slash(struct dt_agentview *v, const char *text)
 		{"/retry", dt_agent_retry, "Sending the request again."},
 	};
 
+	if (models(v, text))
+		return 1;
 	if (v->remote && !strcmp(text, "/stop")) {
 		dt_remote_stop(v->remote);
 		return 1;
@@ -298,6 +340,7 @@ static int slash(struct dt_agentview *v, const char *text)
 	if (!strcmp(text, "/help")) {
 		dt_app_chat(v->app, DT_CHAT_SYSTEM,
 			    "/stop /pause /resume /retry — control the agent; Esc stops it too.\n"
+			    "/models [--refresh] — the models the provider offers.\n"
 			    "/mr list, /mr show N, /issue list, /issue show N, /pipeline list, "
 			    "/pipeline show N — GitLab, in the chat and in its panel.");
 		return 1;
@@ -425,6 +468,7 @@ void dt_agentview_free(struct dt_agentview *v)
 	dt_agent_free(v->agent);
 	dt_provider_free(v->provider);
 	free(v->unavailable);
+	free(v->models);
 	free(v->approval_call);
 	free(v->approval_pattern);
 	free(v);
