@@ -397,7 +397,9 @@ static void test_drop_before_text(void **state)
 	NEED_SIM();
 	p = provider(DT_PROV_OPENAI, "?t=drop0", KEY);
 	stream(p, "please use tools", &r);
-	assert_int_equal(r.retries, 2);
+	/* the sim drops two attempts; when a dropped one rode a reused
+	 * connection, curl retries it on a fresh one by itself, so we see 1 or 2 */
+	assert_true(r.retries >= 1 && r.retries <= 2);
 	check_tools_reply(&r);
 	dt_sb_release(&r.text);
 	dt_provider_free(p);
