@@ -131,7 +131,7 @@ static int add_tools(cJSON *root, const struct dt_prov_request *req, struct dt_s
 	tools = cJSON_AddArrayToObject(root, "tools");
 	for (size_t i = 0; i < req->n_tools; i++) {
 		const struct dt_prov_tool *t = &req->tools[i];
-		cJSON *o, *schema;
+		cJSON *o;
 
 		if (!t->name || !*t->name) {
 			dt_sb_adds(err, "a tool without a name");
@@ -141,13 +141,7 @@ static int add_tools(cJSON *root, const struct dt_prov_request *req, struct dt_s
 		cJSON_AddStringToObject(o, "name", t->name);
 		if (t->description)
 			cJSON_AddStringToObject(o, "description", t->description);
-		schema = t->parameters ? cJSON_Duplicate(t->parameters, 1) : NULL;
-		if (!schema) {
-			schema = cJSON_CreateObject();
-			cJSON_AddStringToObject(schema, "type", "object");
-			cJSON_AddObjectToObject(schema, "properties");
-		}
-		cJSON_AddItemToObject(o, "input_schema", schema);
+		cJSON_AddItemToObject(o, "input_schema", dt_prov_tool_schema(t));
 		cJSON_AddItemToArray(tools, o);
 	}
 	return 0;

@@ -120,7 +120,7 @@ static int add_tools(cJSON *root, const struct dt_prov_request *req, struct dt_s
 	tools = cJSON_AddArrayToObject(root, "tools");
 	for (size_t i = 0; i < req->n_tools; i++) {
 		const struct dt_prov_tool *t = &req->tools[i];
-		cJSON *o, *fn, *params;
+		cJSON *o, *fn;
 
 		if (!t->name || !*t->name) {
 			dt_sb_adds(err, "a tool without a name");
@@ -132,13 +132,7 @@ static int add_tools(cJSON *root, const struct dt_prov_request *req, struct dt_s
 		cJSON_AddStringToObject(fn, "name", t->name);
 		if (t->description)
 			cJSON_AddStringToObject(fn, "description", t->description);
-		params = t->parameters ? cJSON_Duplicate(t->parameters, 1) : NULL;
-		if (!params) {
-			params = cJSON_CreateObject();
-			cJSON_AddStringToObject(params, "type", "object");
-			cJSON_AddObjectToObject(params, "properties");
-		}
-		cJSON_AddItemToObject(fn, "parameters", params);
+		cJSON_AddItemToObject(fn, "parameters", dt_prov_tool_schema(t));
 		cJSON_AddItemToArray(tools, o);
 	}
 	return 0;

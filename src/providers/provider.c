@@ -55,6 +55,18 @@ const char *dt_prov_kind_name(enum dt_prov_kind kind)
 	return "?";
 }
 
+cJSON *dt_prov_tool_schema(const struct dt_prov_tool *t)
+{
+	cJSON *schema = t->parameters ? cJSON_Duplicate(t->parameters, 1) : NULL;
+
+	if (!schema) {
+		schema = cJSON_CreateObject();
+		cJSON_AddStringToObject(schema, "type", "object");
+		cJSON_AddObjectToObject(schema, "properties");
+	}
+	return schema;
+}
+
 char *dt_prov_system_prompt(const char *instructions, const char *system)
 {
 	struct dt_sb sb = DT_SB_INIT;

@@ -254,6 +254,9 @@ int dt_provider_list_models(struct dt_provider *p, dt_prov_models_cb cb, void *u
 /* The system prompt: instructions, a blank line, then system (either may
  * be NULL or empty).  Newly allocated, or NULL when both are empty. */
 char *dt_prov_system_prompt(const char *instructions, const char *system);
+/* A copy of the tool's argument schema, or an empty object schema when it
+ * has none (the caller owns it). */
+cJSON *dt_prov_tool_schema(const struct dt_prov_tool *t);
 
 /* Pulls the provider's own message out of an error body: error.message,
  * message, detail, error (string); else the body itself, trimmed and cut
