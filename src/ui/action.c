@@ -16,6 +16,8 @@ struct action_info {
 #define P DT_CTX_PROMPT
 #define D DT_CTX_DIALOG
 #define R DT_CTX_REVIEW
+#define A DT_CTX_PLAN
+#define S DT_CTX_PANEL
 static const struct action_info actions[DT_ACT_COUNT] = {
 	[DT_ACT_NONE] = {"", "", "", 0},
 #define DT_ACTION_INFO(id, name, ctx, keys, help) [DT_ACT_##id] = {name, keys, help, ctx},
@@ -29,6 +31,8 @@ static const struct action_info actions[DT_ACT_COUNT] = {
 #undef P
 #undef D
 #undef R
+#undef A
+#undef S
 
 static const struct {
 	unsigned ctx;
@@ -37,6 +41,8 @@ static const struct {
 	{DT_CTX_GLOBAL, "Anywhere (in Chat, only the keys that do not type)"},
 	{DT_CTX_LIST, "Lists: Plan, the side panels, this help (moving: also Review)"},
 	{DT_CTX_REVIEW, "Review"},
+	{DT_CTX_PLAN, "Plan"},
+	{DT_CTX_PANEL, "Side panels: Merge requests, Issues, Pipelines"},
 	{DT_CTX_CHAT, "Chat"},
 	{DT_CTX_INPUT, "Editing text: Chat's input and the prompts"},
 	{DT_CTX_PROMPT, "Prompts: / search, f filter, : command palette"},
@@ -261,11 +267,22 @@ int dt_keymap_load_json(struct dt_keymap *km, const char *file, const char *text
 	return errors;
 }
 
+/* Whether some action is listed under context c (its first context). */
+static int ctx_listed(int c)
+{
+	for (int a = 1; a < DT_ACT_COUNT; a++)
+		if ((actions[a].ctx & -actions[a].ctx) == ctx_titles[c].ctx)
+			return 1;
+	return 0;
+}
+
 void dt_keymap_help(const struct dt_keymap *km, struct dt_sb *out)
 {
 	struct dt_sb k = DT_SB_INIT;
 
 	for (int c = 0; c < DT_NR_CTX; c++) {
+		if (!ctx_listed(c))
+			continue;
 		dt_sb_addf(out, "# %s\n", ctx_titles[c].title);
 		for (int a = 1; a < DT_ACT_COUNT; a++) {
 			/* an action is listed under its first context */
@@ -309,6 +326,8 @@ void dt_keymap_man(struct dt_sb *out)
 			"Backspace, Tab, Up, Down, Left, Right, Home, End, PgUp, PgDn, Insert, Delete,\n"
 			"F1 to F12.\n");
 	for (int c = 0; c < DT_NR_CTX; c++) {
+		if (!ctx_listed(c))
+			continue;
 		dt_sb_adds(out, ".SS ");
 		roff_escape(out, ctx_titles[c].title);
 		dt_sb_addc(out, '\n');

@@ -19,8 +19,9 @@ typedef void (*act_fn)(struct dt_app *app, enum dt_action a);
  * Enter in a pick dialog accepts (dialog) before it opens (list). */
 static enum dt_action lookup(struct dt_app *app, unsigned ctx, dt_key k)
 {
-	static const unsigned order[] = {DT_CTX_DIALOG, DT_CTX_PROMPT, DT_CTX_CHAT,  DT_CTX_INPUT,
-					 DT_CTX_REVIEW, DT_CTX_LIST,   DT_CTX_GLOBAL};
+	static const unsigned order[] = {DT_CTX_DIALOG, DT_CTX_PROMPT, DT_CTX_CHAT,
+					 DT_CTX_INPUT,  DT_CTX_REVIEW, DT_CTX_PLAN,
+					 DT_CTX_PANEL,  DT_CTX_LIST,   DT_CTX_GLOBAL};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum dt_action a = ctx & order[i] ? dt_keymap_lookup(&app->keymap, order[i], k)
@@ -327,7 +328,8 @@ static void palette_match(struct dt_app *app)
 			int prefix = !strncmp(n, t, tl);
 
 			if (!(dt_action_ctx((enum dt_action)a) &
-			      (DT_CTX_GLOBAL | DT_CTX_LIST | DT_CTX_CHAT | DT_CTX_REVIEW)))
+			      (DT_CTX_GLOBAL | DT_CTX_LIST | DT_CTX_CHAT | DT_CTX_REVIEW |
+			       DT_CTX_PLAN | DT_CTX_PANEL)))
 				continue;
 			if ((pass == 0 && prefix) || (pass == 1 && !prefix && strstr(n, t)))
 				pr->matches[pr->nr_matches++] = a;

@@ -26,12 +26,14 @@ enum dt_ctx {
 	DT_CTX_PROMPT = 1 << 4, /* the one-line prompts: / f : */
 	DT_CTX_DIALOG = 1 << 5, /* confirm and pick dialogs */
 	DT_CTX_REVIEW = 1 << 6, /* the Review pane */
+	DT_CTX_PLAN = 1 << 7,   /* the Plan pane */
+	DT_CTX_PANEL = 1 << 8,  /* the side panels: Merge requests, Issues, Pipelines */
 };
-#define DT_NR_CTX 7
+#define DT_NR_CTX 9
 
 /* X(ID, config name, contexts, default keys, help).  Contexts are written
- * G L C I P D R (global, list, chat, input, prompt, dialog, review); action.c defines
- * those letters where it expands the table. */
+ * G L C I P D R A S (global, list, chat, input, prompt, dialog, review, plan,
+ * side panels); action.c defines those letters where it expands the table. */
 #define DT_ACTIONS(X) \
 	X(QUIT, "quit", G, "q", "Quit (asks first while the agent is working)") \
 	X(FOCUS_NEXT, "focus-next", G, "Tab", "Focus the next pane") \
