@@ -791,7 +791,7 @@ static void draw_status(struct dt_app *app)
 	dt_sb_release(&right);
 }
 
-static const char *const prompt_label[DT_PROMPT_COUNT] = {"/", "filter: ", ":"};
+static const char *const prompt_label[DT_PROMPT_COUNT] = {"/", "filter: ", ":", ""};
 
 static void draw_prompt(struct dt_app *app, int *cy, int *cx)
 {
@@ -799,8 +799,8 @@ static void draw_prompt(struct dt_app *app, int *cy, int *cx)
 	WINDOW *w = app->status_win;
 	int width = getmaxx(w);
 
-	dt_input_draw(&pr->in[pr->kind], w, 0, 0, 1, width, prompt_label[pr->kind], DT_E_status,
-		      cy, cx);
+	dt_input_draw(&pr->in[pr->kind], w, 0, 0, 1, width,
+		      pr->label ? pr->label : prompt_label[pr->kind], DT_E_status, cy, cx);
 	if (pr->nomatch && width > 30)
 		status_put(w, &(int){width - 12}, width, DT_E_message_error, " no match ");
 	wnoutrefresh(w);

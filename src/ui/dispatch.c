@@ -207,6 +207,7 @@ static void act_theme(struct dt_app *app, enum dt_action a)
 /* ---- list actions every list pane gets from the app ---- */
 
 static void open_prompt(struct dt_app *app, enum dt_prompt_kind kind);
+static void close_prompt(struct dt_app *app, int accept);
 
 static void act_search(struct dt_app *app, enum dt_action a)
 {
@@ -343,7 +344,10 @@ static void prompt_reset(struct dt_app *app)
 
 	free(pr->orig_filter);
 	free(pr->orig_search);
-	pr->orig_filter = pr->orig_search = NULL;
+	free(pr->label);
+	pr->orig_filter = pr->orig_search = pr->label = NULL;
+	pr->ask_cb = NULL;
+	pr->ask_ud = NULL;
 	pr->active = pr->nomatch = 0;
 	pr->nr_matches = pr->match_sel = 0;
 	app->status_dirty = 1;
@@ -370,6 +374,21 @@ static void open_prompt(struct dt_app *app, enum dt_prompt_kind kind)
 		palette_match(app);
 }
 
+void dt_app_ask(struct dt_app *app, const char *label, const char *initial, dt_ask_cb cb,
+		void *ud)
+{
+	struct dt_prompt *pr = &app->prompt;
+
+	if (pr->active)
+		close_prompt(app, 0);
+	open_prompt(app, DT_PROMPT_TEXT);
+	pr->label = dt_xstrdup(label);
+	pr->ask_cb = cb;
+	pr->ask_ud = ud;
+	if (initial)
+		dt_input_set(&pr->in[DT_PROMPT_TEXT], initial);
+}
+
 void dt_app_prompt_release(struct dt_app *app)
 {
 	prompt_reset(app);
@@ -389,7 +408,9 @@ static void prompt_changed(struct dt_app *app)
 
 	pr->dirty = 1;
 	pr->nomatch = 0;
-	if (pr->kind == DT_PROMPT_PALETTE) {
+	if (pr->kind == DT_PROMPT_TEXT) {
+		return;
+	} else if (pr->kind == DT_PROMPT_PALETTE) {
 		palette_match(app);
 	} else if (pr->kind == DT_PROMPT_FILTER) {
 		dt_pane_set_filter(p, t);
@@ -411,7 +432,15 @@ static void close_prompt(struct dt_app *app, int accept)
 	struct dt_prompt *pr = &app->prompt;
 	struct dt_pane *p = &app->panes[pr->pane];
 	char *text = dt_input_take(&pr->in[pr->kind]);
+	dt_ask_cb ask_cb = pr->kind == DT_PROMPT_TEXT ? pr->ask_cb : NULL;
+	void *ask_ud = pr->ask_ud;
 
+	if (ask_cb) {
+		prompt_reset(app); /* first: the answer may ask again */
+		ask_cb(ask_ud, accept ? text : NULL);
+		free(text);
+		return;
+	}
 	if (!accept && pr->kind == DT_PROMPT_FILTER) {
 		dt_pane_set_filter(p, pr->orig_filter);
 	} else if (!accept && pr->kind == DT_PROMPT_SEARCH) {

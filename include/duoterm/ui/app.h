@@ -104,6 +104,13 @@ void dt_app_confirm(struct dt_app *app, const char *title, const char *text, dt_
 		    void *ud);
 void dt_app_pick(struct dt_app *app, const char *title, const char *const *items, size_t n,
 		 size_t sel, dt_dialog_cb cb, void *ud);
+/* The answer to dt_app_ask(): the text, or NULL when the user cancelled. */
+typedef void (*dt_ask_cb)(void *ud, const char *text);
+/* Asks for a line of text on the status line (the line editor, with its
+ * own history), prefilled with initial; cb gets the text on Enter, NULL on
+ * Esc.  A prompt already open is cancelled first. */
+void dt_app_ask(struct dt_app *app, const char *label, const char *initial, dt_ask_cb cb,
+		void *ud);
 /* OSC 52; reports on the status line.  0 or -1. */
 int dt_app_copy(struct dt_app *app, const char *text, size_t len);
 /* Runs an action by its config name (the palette does this); 0 or -1. */

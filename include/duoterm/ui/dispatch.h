@@ -15,7 +15,14 @@
 #include "duoterm/ui/term.h"
 #include "duoterm/ui/theme.h"
 
-enum dt_prompt_kind { DT_PROMPT_SEARCH, DT_PROMPT_FILTER, DT_PROMPT_PALETTE, DT_PROMPT_COUNT };
+enum dt_prompt_kind {
+	DT_PROMPT_SEARCH,
+	DT_PROMPT_FILTER,
+	DT_PROMPT_PALETTE,
+	DT_PROMPT_TEXT, /* dt_app_ask(): a line of text for a caller */
+	DT_PROMPT_COUNT
+};
+
 
 #define DT_PALETTE_SHOWN 8
 
@@ -29,6 +36,9 @@ struct dt_prompt {
 	int nomatch;
 	int matches[DT_ACT_COUNT], nr_matches, match_sel;
 	void *popup; /* WINDOW * for the palette's candidates */
+	char *label; /* DT_PROMPT_TEXT: the question */
+	dt_ask_cb ask_cb;
+	void *ask_ud;
 };
 
 struct dt_bench {
