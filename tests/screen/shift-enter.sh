@@ -11,6 +11,10 @@
 . "$(dirname "$0")/ui.sh"
 
 command -v tmux >/dev/null 2>&1 || skip "no tmux"
+# extended-keys came in tmux 3.2, terminal-features' extkeys with it
+v=$(tmux -V | sed 's/^[^0-9]*\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+set -- $v
+[ "${1:-0}" -gt 3 ] || { [ "${1:-0}" -eq 3 ] && [ "${2:-0}" -ge 2 ]; } || skip "tmux $* is older than 3.2"
 inner="dt-test-inner-$$"
 ti() { tmux -L "$inner" -f "$work/inner.conf" "$@"; }
 cleanup() { ti kill-server >/dev/null 2>&1; ui_cleanup; }
