@@ -3,6 +3,9 @@
 # (the simulator is not counted) and with a 100,000-line list; split into
 # anonymous memory (ours) and the shared libraries' pages (libcrypto,
 # gnutls, libgit2 ... mapped from files, shared with other processes).
+# PSS divides shared pages among the processes that map them, so it falls
+# when other programs use the same libraries; RSS is the target.
+# DT_RSS_MAPS=1 also prints RSS/PSS/private dirty per mapping.
 # Target: < 15 MB idle.
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DUOTERM_BIN:-$SRCDIR/duoterm}
@@ -26,11 +29,18 @@ XDG_CONFIG_HOME=$out XDG_STATE_HOME=$out $*" || exit 1
 	pid=$(pgrep -P "$shell" -x duoterm | head -n 1)
 	[ -z "$pid" ] && [ "$(cat /proc/"$shell"/comm)" = duoterm ] && pid=$shell
 	st=/proc/$pid/status
+	pss=$(awk '/^Pss:/ { print $2 }' /proc/"$pid"/smaps_rollup)
 	heap=$(awk '/\[heap\]/ { h = 1; next } /^[0-9a-f]+-/ { h = 0 } h && /^Rss:/ { print $2 }' \
 		/proc/"$pid"/smaps)
-	printf '%s at 120x40: RSS %s kB (anonymous %s kB, of it heap %s kB; shared libraries %s kB)\n' \
-		"$label" "$(awk '/^VmRSS/ { print $2 }' "$st")" "$(awk '/^RssAnon/ { print $2 }' "$st")" \
+	printf '%s at 120x40: RSS %s kB, PSS %s kB (anonymous %s kB, of it heap %s kB; shared libraries %s kB)\n' \
+		"$label" "$(awk '/^VmRSS/ { print $2 }' "$st")" "$pss" "$(awk '/^RssAnon/ { print $2 }' "$st")" \
 		"${heap:-0}" "$(awk '/^RssFile/ { print $2 }' "$st")"
+	if [ -n "$DT_RSS_MAPS" ]; then # per mapping: RSS, PSS, private dirty (kB)
+		awk '/^[0-9a-f]+-/ { n = ($6 == "" ? "[anon]" : $6); next }
+		     /^Rss:/ { r[n] += $2 } /^Pss:/ { p[n] += $2 } /^Private_Dirty:/ { d[n] += $2 }
+		     END { for (n in r) if (r[n] >= 100) printf "  %6d %6d %6d %s\n", r[n], p[n], d[n], n }' \
+			/proc/"$pid"/smaps | sort -rn
+	fi
 	tm kill-server
 	sleep 0.3
 }

@@ -98,6 +98,7 @@ struct conn {
 struct vhost {
 	struct vhost *next;
 	char *proxy; /* NULL: direct */
+	int tls;
 	struct lws_vhost *vh;
 };
 
@@ -112,7 +113,7 @@ struct dt_ws_engine {
 	struct dt_net *net;
 	struct lws_context *ctx; /* NULLed by lws once destroyed */
 	int ctx_made;
-	SSL_CTX *ssl;
+	SSL_CTX *ssl; /* made with the first wss:// vhost, see vhost_for() */
 	struct vhost *vhosts;
 	struct policy *policies;
 	struct lws_protocols protocols[2];
@@ -563,20 +564,34 @@ static void attempt_fail(struct conn *c, const char *error)
 
 /* ---- net thread: vhosts and TLS ----------------------------------------- */
 
-static struct lws_vhost *vhost_for(struct dt_ws_engine *eng, const char *proxy)
+static SSL_CTX *make_ssl(const struct dt_net_conf *conf);
+
+/* One vhost per proxy and per plain/TLS. Only a TLS vhost gets a client
+ * SSL_CTX: loading the CA bundle into an X509_STORE costs ~1 MB of heap and
+ * libcrypto pages, which a session that never opens wss:// (the demo, a
+ * plain-http instance) should not pay. Without a provided context and
+ * without LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT lws makes none itself. */
+static struct lws_vhost *vhost_for(struct dt_ws_engine *eng, const char *proxy, int tls)
 {
 	struct lws_context_creation_info info;
 	struct vhost *v;
 
 	for (v = eng->vhosts; v; v = v->next)
-		if ((!proxy && !v->proxy) || (proxy && v->proxy && !strcmp(proxy, v->proxy)))
+		if (v->tls == tls &&
+		    ((!proxy && !v->proxy) || (proxy && v->proxy && !strcmp(proxy, v->proxy))))
 			return v->vh;
+	if (tls && !eng->ssl && !(eng->ssl = make_ssl(dt_net__conf(eng->net)))) {
+		dt_error(MOD, "cannot create a TLS context");
+		return NULL;
+	}
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = eng->protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.provided_client_ssl_ctx = eng->ssl;
-	info.vhost_name = proxy ? "proxy" : "direct";
+	if (tls) {
+		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.provided_client_ssl_ctx = eng->ssl;
+	}
+	info.vhost_name = proxy ? (tls ? "proxy-tls" : "proxy") : (tls ? "direct-tls" : "direct");
 	/* NULL would make lws read $http_proxy itself, for every scheme and
 	 * without no_proxy; "" leaves it without a proxy. */
 	info.http_proxy_address = proxy ? proxy : "";
@@ -584,6 +599,7 @@ static struct lws_vhost *vhost_for(struct dt_ws_engine *eng, const char *proxy)
 		info.http_proxy_port = 1080; /* curl's default when none is given */
 	v = dt_xcalloc(1, sizeof(*v));
 	v->proxy = proxy ? dt_xstrdup(proxy) : NULL;
+	v->tls = tls;
 	v->vh = lws_create_vhost(eng->ctx, &info);
 	if (!v->vh) {
 		dt_error(MOD, "cannot create an lws vhost");
@@ -649,6 +665,12 @@ static void connect_to(struct conn *c, struct lws_vhost *vh, const char *address
 	struct lws_client_connect_info i;
 	struct lws *w;
 
+	if (!vh) { /* lws would fall back to another vhost */
+		set_error(c, "%s:%d: %s", address, c->port,
+		          c->tls ? "cannot set up TLS" : "unable to connect");
+		attempt_end(c);
+		return;
+	}
 	memset(&i, 0, sizeof(i));
 	i.context = eng->ctx;
 	i.vhost = vh;
@@ -690,7 +712,7 @@ static int try_next_address(struct conn *c)
 		return 0;
 	free(c->error);
 	c->error = NULL;
-	connect_to(c, vhost_for(c->eng, NULL), c->addrs[c->next_addr++]);
+	connect_to(c, vhost_for(c->eng, NULL, c->tls), c->addrs[c->next_addr++]);
 	return 1;
 }
 
@@ -761,7 +783,7 @@ static void attempt_start(struct conn *c)
 			attempt_fail(c, "only http:// proxies are supported for WebSocket");
 			return;
 		}
-		vh = vhost_for(eng, proxy);
+		vh = vhost_for(eng, proxy, c->tls);
 		if (!vh) {
 			attempt_fail(c, "cannot set up the proxy");
 			return;
@@ -771,7 +793,7 @@ static void attempt_start(struct conn *c)
 	}
 	addrs_free(c);
 	if (is_numeric(c->host)) {
-		connect_to(c, vhost_for(eng, NULL), c->host);
+		connect_to(c, vhost_for(eng, NULL, c->tls), c->host);
 		return;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -1245,12 +1267,6 @@ struct dt_ws_engine *dt_ws__engine_new(struct dt_net *net)
 
 	pthread_once(&once, log_init);
 	eng->net = net;
-	eng->ssl = make_ssl(dt_net__conf(net));
-	if (!eng->ssl) {
-		dt_error(MOD, "cannot create a TLS context");
-		free(eng);
-		return NULL;
-	}
 	eng->protocols[0].name = PROTO_NAME;
 	eng->protocols[0].callback = ws_callback;
 	eng->protocols[0].rx_buffer_size = FRAGMENT;
@@ -1272,13 +1288,12 @@ struct dt_ws_engine *dt_ws__engine_new(struct dt_net *net)
 	eng->ctx = lws_create_context(&info);
 	if (!eng->ctx) {
 		dt_error(MOD, "cannot create the lws context");
-		SSL_CTX_free(eng->ssl);
 		free(eng);
 		return NULL;
 	}
 	eng->ctx_made = 1;
 	cancel_housekeeping(eng);
-	if (!vhost_for(eng, NULL)) {
+	if (!vhost_for(eng, NULL, 0)) {
 		lws_context_destroy(eng->ctx);
 		eng->shutting_down = 1;
 		return eng; /* net.c tears the loop down, then frees us */

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../net/harness.h"
+#include "duoterm/core/log.h"
 #include "duoterm/core/strbuf.h"
 #include "duoterm/net/http.h"
 #include "duoterm/net/net.h"
@@ -716,6 +717,59 @@ static void test_wss_custom_ca(void **state)
 	env_stop(&e);
 }
 
+/* A file's text, or "" (static buffer: one at a time). */
+static const char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The CA bundle is read with the first wss:// connection, not at start:
+ * plain ws:// never pays for an X509_STORE.  Seen in the log, with a
+ * bundle that cannot be loaded. */
+static void test_tls_context_made_lazily(void **state)
+{
+	struct dt_net_opts no = DT_NET_OPTS_INIT;
+	struct dt_ws_opts o = DT_WS_OPTS_INIT;
+	struct env e;
+	struct wrec r;
+	dt_net_id id;
+	char u[128], log[160];
+	(void)state;
+
+	NEED_PY();
+	snprintf(log, sizeof(log), "%s/lazy.log", G.tmp);
+	assert_int_equal(dt_log_open(log, DT_LOG_WARN), 0);
+	no.ca_file = "/nonexistent/ca.pem";
+	env_start(&e, 0, &no);
+	o.url = ws_url(u, sizeof(u), "ws", G.py.port, "/ws");
+	id = open_ws(&e, &o, &r);
+	assert_int_equal(dt_ws_send_text(e.net, id, "plain"), 0);
+	assert_int_equal(wait_for(&e, &r, DT_WS_MESSAGE, 1, 5000), 0);
+	close_ws(&e, id, &r);
+	wrec_release(&r);
+	assert_null(strstr(slurp(log), "CA bundle"));
+
+	if (G.have_tls) { /* now the bundle is read, and found missing */
+		o.url = ws_url(u, sizeof(u), "wss", G.tls.port, "/ws");
+		open_ws(&e, &o, &r);
+		assert_int_equal(h_main_until(&e.m, &r.final, 5000), 0);
+		assert_int_equal(r.opens, 0);
+		wrec_release(&r);
+		assert_non_null(strstr(slurp(log), "cannot load CA bundle /nonexistent/ca.pem"));
+	}
+	env_stop(&e);
+	dt_log_close();
+}
+
 static void test_host_name_resolved(void **state)
 {
 	struct dt_ws_opts o = DT_WS_OPTS_INIT;
@@ -906,6 +960,7 @@ int main(void)
 	    cmocka_unit_test(test_connect_timeout),
 	    cmocka_unit_test(test_message_too_large),
 	    cmocka_unit_test(test_wss_custom_ca),
+	    cmocka_unit_test(test_tls_context_made_lazily),
 	    cmocka_unit_test(test_host_name_resolved),
 	    cmocka_unit_test(test_ws_alive_while_http_backpressured),
 	    cmocka_unit_test(test_ws_backpressure),
