@@ -20,7 +20,7 @@ DEPS=$(sed -n 's/^DEP_LIBS *= *//p' "$SRCDIR/config.mk")
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRCDIR/include" -o "$W/dt-review-bench" \
 	"$SRCDIR/tests/tools/dt-review-bench.c" "$BUILD/libduoterm.a" $DEPS -lm -pthread
 
-if [ -n "$SRC" ] && [ -d "$SRC" ] && git --git-dir="$SRC" rev-parse -q --verify v2.46.0 >/dev/null 2>&1; then
+if [ -n "$SRC" ] && [ -d "$SRC" ] && git -C "$SRC" rev-parse -q --verify v2.46.0 >/dev/null 2>&1; then
 	echo "case: git.git v2.45.0 with the v2.46.0 tree over it (from $SRC)"
 	git clone -q --shared --no-checkout "$SRC" "$W/repo"
 	(cd "$W/repo" && $G checkout -q v2.45.0 && $G checkout v2.46.0 -- . && $G reset -q)
