@@ -157,9 +157,11 @@ int dt_rv_shift_patch(const char *patch, size_t len, long shift, struct dt_sb *o
 /* ---- display lines ---- */
 
 struct builder {
+	const char *buf;   /* the patch text (fp->plain) */
 	struct dt_rv_line *l;
 	size_t n, alloc;
 	size_t run_start; /* first line of the current '-' run */
+	size_t add_start; /* its first '+' line (a '\\' line may come between) */
 	size_t dels, adds;
 };
 
@@ -179,26 +181,64 @@ static struct dt_rv_line *add_line(struct builder *b, unsigned char kind, size_t
 	return l;
 }
 
-/* Pairs a run of k '-' lines with the k '+' lines after it (diff-highlight). */
+/* Worth a word diff: at least half of the shorter line (leading blanks
+ * aside) is in common. */
+static int similar(const char *buf, const struct dt_rv_line *a, const struct dt_rv_line *b)
+{
+	struct dt_worddiff w;
+	size_t la = a->len, lb = b->len, lead;
+
+	for (lead = 0; lead < la && (buf[a->pos + lead] == ' ' || buf[a->pos + lead] == '\t'); lead++)
+		;
+	la -= lead;
+	for (lead = 0; lead < lb && (buf[b->pos + lead] == ' ' || buf[b->pos + lead] == '\t'); lead++)
+		;
+	lb -= lead;
+	dt_worddiff(buf + a->pos, a->len, buf + b->pos, b->len, &w);
+	return w.common && 2 * w.common >= (la < lb ? la : lb);
+}
+
+/* Pairs the '-' lines of a run with the '+' lines after it for word
+ * highlighting.  k and k, as diff-highlight does; else (small runs only)
+ * each '-' line with the next '+' line like it, in order, as a reader
+ * matches them. */
 static void close_run(struct builder *b)
 {
-	if (b->dels && b->dels == b->adds)
-		for (size_t k = 0; k < b->dels; k++) {
-			b->l[b->run_start + k].pair = (long)(b->run_start + b->dels + k);
-			b->l[b->run_start + b->dels + k].pair = (long)(b->run_start + k);
+	size_t s = b->run_start, p = b->add_start, d = b->dels, a = b->adds, k, c, next = 0;
+
+	if (d && d == a) {
+		for (k = 0; k < d; k++) {
+			b->l[s + k].pair = (long)(p + k);
+			b->l[p + k].pair = (long)(s + k);
 		}
+	} else if (d && a && d <= 16 && a <= 16) {
+		for (k = 0; k < d; k++)
+			for (c = next; c < a; c++)
+				if (similar(b->buf, &b->l[s + k], &b->l[p + c])) {
+					b->l[s + k].pair = (long)(p + c);
+					b->l[p + c].pair = (long)(s + k);
+					next = c + 1;
+					break;
+				}
+	}
 	b->dels = b->adds = 0;
 }
 
 static void track_run(struct builder *b, char origin)
 {
-	if (origin == '-' && !b->adds) {
+	if (origin == '\\')
+		return; /* "\ No newline at end of file" belongs to the line before */
+	if (origin == '-' && b->adds)
+		close_run(b);
+	if (origin == '-') {
 		if (!b->dels)
 			b->run_start = b->n - 1;
 		b->dels++;
 	} else if (origin == '+' && b->dels) {
+		if (!b->adds)
+			b->add_start = b->n - 1;
 		b->adds++;
-	} else if (origin != '\\') {
+	} else {
 		close_run(b);
 	}
 }
@@ -273,7 +313,7 @@ static void build_hunk(struct builder *b, const struct dt_fpatch *fp, size_t i)
 
 size_t dt_rv_build_lines(const struct dt_fpatch *fp, struct dt_rv_line **out)
 {
-	struct builder b = {0};
+	struct builder b = {.buf = fp->plain.buf};
 
 	for (size_t i = 0; i < fp->nr; i++) {
 		if (i == 0 && fp->mode_change) {
@@ -713,23 +753,25 @@ static enum dt_elem origin_elem(char origin)
 		: origin == '\\' ? DT_E_dim : DT_E_normal;
 }
 
-/* Text segments [0,s) [s,e) [e,len) with the middle one emphasised. */
+/* Text with the nr ranges hl (sorted, apart) emphasised. */
 static void draw_text(struct rv *v, int y, int x, int width, const char *t, size_t len,
-		      struct dt_range hl, enum dt_elem e, enum dt_elem emph)
+		      const struct dt_range *hl, size_t nr, enum dt_elem e, enum dt_elem emph)
 {
 	struct dt_sb sb = DT_SB_INIT;
-	size_t cut[4] = {0, hl.start, hl.end, len};
+	size_t at = 0, k = 0;
 	int col = 0, used = 0;
 
-	for (int k = 0; k < 3 && used < width; k++) {
-		int attr = dt_theme_attr(k == 1 ? emph : e);
+	while (at < len && used < width) {
+		int in = k < nr && at >= hl[k].start;
+		size_t to = in ? hl[k].end : k < nr ? hl[k].start : len;
 
 		dt_sb_reset(&sb);
-		dt_rv_expand(&sb, t + cut[k], cut[k + 1] - cut[k], &col);
-		if (!sb.len && k < 2)
-			continue;
-		used += dt_put_clipped(v->pane->win, y, x + used, width - used, sb.buf, sb.len,
-				       attr);
+		dt_rv_expand(&sb, t + at, to - at, &col);
+		if (sb.len)
+			used += dt_put_clipped(v->pane->win, y, x + used, width - used, sb.buf,
+					       sb.len, dt_theme_attr(in ? emph : e));
+		k += in;
+		at = to;
 	}
 	if (used < width)
 		put(v, y, x + used, width - used, "", DT_E_normal);
@@ -740,17 +782,23 @@ static void draw_body(struct rv *v, int y, int x, int width, size_t i)
 {
 	const struct dt_rv_line *l = &v->lines[i];
 	const char *buf = cur_patch(v)->plain.buf;
-	struct dt_range hl = {l->len, l->len}, other;
+	struct dt_worddiff w;
+	const struct dt_range *hl = NULL;
+	size_t nr = 0;
 	char origin[2] = {l->origin, 0};
 
-	if (l->pair >= 0 && l->origin == '-')
-		dt_intraline(buf + l->pos, l->len, buf + v->lines[l->pair].pos,
-			     v->lines[l->pair].len, &hl, &other);
-	else if (l->pair >= 0)
-		dt_intraline(buf + v->lines[l->pair].pos, v->lines[l->pair].len, buf + l->pos,
-			     l->len, &other, &hl);
+	if (l->pair >= 0) {
+		const struct dt_rv_line *o = &v->lines[l->pair];
+
+		if (l->origin == '-')
+			dt_worddiff(buf + l->pos, l->len, buf + o->pos, o->len, &w);
+		else
+			dt_worddiff(buf + o->pos, o->len, buf + l->pos, l->len, &w);
+		hl = l->origin == '-' ? w.a : w.b;
+		nr = l->origin == '-' ? w.na : w.nb;
+	}
 	put(v, y, x, 1, origin, origin_elem(l->origin));
-	draw_text(v, y, x + 1, width - 1, buf + l->pos, l->len, hl, origin_elem(l->origin),
+	draw_text(v, y, x + 1, width - 1, buf + l->pos, l->len, hl, nr, origin_elem(l->origin),
 		  l->origin == '+' ? DT_E_diff_add_word : DT_E_diff_del_word);
 }
 

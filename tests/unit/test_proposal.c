@@ -335,6 +335,120 @@ static void intraline_ranges(void **state)
 	assert_int_equal(ra.start, 0); /* never inside a word or a UTF-8 character */
 }
 
+static void worddiff_words(void **state)
+{
+	struct dt_worddiff w;
+	const char *a = "return foo(bar, 1);", *b = "return foo(baz, 2);";
+
+	(void)state;
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_true(w.words);
+	assert_int_equal(w.na, 2); /* "bar" and "1", not one span across ", " */
+	assert_int_equal(w.a[0].start, 11);
+	assert_int_equal(w.a[0].end, 14);
+	assert_int_equal(w.a[1].start, 16);
+	assert_int_equal(w.a[1].end, 17);
+	assert_int_equal(w.nb, 2);
+	assert_int_equal(w.b[1].start, 16);
+
+	/* changed words separated by blanks only make one range */
+	a = "a bb cc d";
+	b = "a xx yy zz d";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 2);
+	assert_int_equal(w.a[0].end, 7);
+	assert_int_equal(w.nb, 1);
+	assert_int_equal(w.b[0].start, 2);
+	assert_int_equal(w.b[0].end, 10);
+
+	/* an insertion: nothing to mark on the old side */
+	a = "f(x);";
+	b = "f(x, y);";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 0);
+	assert_int_equal(w.nb, 1);
+	assert_int_equal(w.b[0].start, 3);
+	assert_int_equal(w.b[0].end, 6);
+
+	/* identical lines, and lines with only blanks in common */
+	dt_worddiff(a, strlen(a), a, strlen(a), &w);
+	assert_int_equal(w.na + w.nb, 0);
+	a = "foo bar";
+	b = "baz qux";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_true(w.words);
+	assert_int_equal(w.na + w.nb, 0);
+	assert_int_equal(w.common, 0);
+}
+
+static void worddiff_utf8(void **state)
+{
+	struct dt_worddiff w;
+	/* a non-ASCII letter belongs to its word: the whole word changes */
+	const char *a = "straße x", *b = "strasse x";
+
+	(void)state;
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 0);
+	assert_int_equal(w.a[0].end, 7); /* "straße" is 7 bytes */
+	assert_int_equal(w.b[0].end, 7);
+
+	/* CJK characters are tokens of their own */
+	a = "日本語です";
+	b = "日本人です";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 6);
+	assert_int_equal(w.a[0].end, 9);
+
+	/* Unicode punctuation splits words; a bad byte stands alone */
+	a = "x—old—y";
+	b = "x—new—y";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 4);
+	assert_int_equal(w.a[0].end, 7);
+	a = "ab\xff cd";
+	b = "ab\xfe cd";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 2);
+	assert_int_equal(w.a[0].end, 3);
+}
+
+static void worddiff_caps(void **state)
+{
+	struct dt_sb a = DT_SB_INIT, b = DT_SB_INIT;
+	struct dt_worddiff w;
+	size_t i;
+
+	(void)state;
+	/* 30 changes: 16 ranges, the last one stretching to the last change */
+	for (i = 0; i < 30; i++) {
+		dt_sb_addf(&a, "k%zu = a%zu; ", i, i);
+		dt_sb_addf(&b, "k%zu = b%zu; ", i, i);
+	}
+	dt_worddiff(a.buf, a.len, b.buf, b.len, &w);
+	assert_true(w.words);
+	assert_int_equal(w.na, DT_WORDDIFF_MAX_RANGES);
+	assert_int_equal(w.a[DT_WORDDIFF_MAX_RANGES - 1].end, a.len - 2);
+	/* a line too long for the table falls back to prefix/suffix */
+	dt_sb_reset(&a);
+	dt_sb_reset(&b);
+	for (i = 0; i < 3000; i++) {
+		dt_sb_addf(&a, "w%zu ", i);
+		dt_sb_addf(&b, "w%zu ", i % 7 ? i : i + 1);
+	}
+	dt_worddiff(a.buf, a.len, b.buf, b.len, &w);
+	assert_false(w.words);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 0); /* "w0" differs */
+	dt_sb_release(&a);
+	dt_sb_release(&b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -359,6 +473,9 @@ int main(void)
 		cmocka_unit_test(line_mode_and_edit),
 		cmocka_unit_test(reverse_and_apply_buffer),
 		cmocka_unit_test(intraline_ranges),
+		cmocka_unit_test(worddiff_words),
+		cmocka_unit_test(worddiff_utf8),
+		cmocka_unit_test(worddiff_caps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,6 +118,51 @@ static void lines_of_deletion_and_mode(void **state)
 	dt_sb_release(&err);
 }
 
+/* Runs of unequal length pair each '-' with the next '+' like it; a
+ * "\ No newline" line between the sides is not a partner. */
+static void lines_pair_unequal_runs(void **state)
+{
+	static const char text[] = "diff --git a/f b/f\n"
+				   "index 1111111..2222222 100644\n"
+				   "--- a/f\n"
+				   "+++ b/f\n"
+				   "@@ -1,3 +1,3 @@\n"
+				   "-\tint count = 1;\n"
+				   "-\tgone();\n"
+				   "+\tint count = 2;\n"
+				   " x\n"
+				   "-\tcall(a, b);\n"
+				   "+\tnew_thing();\n"
+				   "+\tcall(a, c);\n"
+				   " y\n"
+				   "-last one\n"
+				   "\\ No newline at end of file\n"
+				   "+last two\n"
+				   "\\ No newline at end of file\n";
+	struct dt_fpatch fp = DT_FPATCH_INIT;
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_rv_line *l;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dt_fpatch_parse(&fp, text, strlen(text), &err), 0);
+	n = dt_rv_build_lines(&fp, &l);
+	assert_int_equal(n, 13);
+	assert_int_equal(l[1].pair, 3); /* "int count" with "int count" */
+	assert_int_equal(l[3].pair, 1);
+	assert_int_equal(l[2].pair, -1); /* gone() has no partner */
+	assert_int_equal(l[5].pair, 7);  /* call(a, b) skips new_thing() */
+	assert_int_equal(l[6].pair, -1);
+	assert_int_equal(l[7].pair, 5);
+	assert_int_equal(l[10].origin, '\\');
+	assert_int_equal(l[9].pair, 11);
+	assert_int_equal(l[11].pair, 9);
+	assert_int_equal(l[10].pair, -1);
+	free(l);
+	dt_fpatch_release(&fp);
+	dt_sb_release(&err);
+}
+
 static void expand_tabs_and_controls(void **state)
 {
 	struct dt_sb sb = DT_SB_INIT;
@@ -273,6 +318,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lines_of_two_hunks),
 		cmocka_unit_test(lines_of_deletion_and_mode),
+		cmocka_unit_test(lines_pair_unequal_runs),
 		cmocka_unit_test(expand_tabs_and_controls),
 		cmocka_unit_test(shift_headers),
 		cmocka_unit_test(default_keys),
