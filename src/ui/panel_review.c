@@ -584,10 +584,35 @@ static void draw_sources(struct rv *v, struct geom *g)
 	dt_sb_release(&sb);
 }
 
-static void file_flags(const struct dt_diff_file *f, struct dt_sb *sb)
+/* The path, or both sides of a rename ("old → new"): each side is asked
+ * about on its own, as git add -p asks per path. */
+static void file_path(const struct dt_diff_file *f, struct dt_sb *sb)
 {
 	if (f->old_path != f->path)
-		dt_sb_addf(sb, " (from %s, %d%%)", f->old_path, f->similarity);
+		dt_sb_addf(sb, "%s → %s (%d%%)", f->old_path, f->path, f->similarity);
+	else if (f->renamed_to)
+		dt_sb_addf(sb, "%s → %s (%d%%, old path)", f->path, f->renamed_to, f->similarity);
+	else
+		dt_sb_adds(sb, f->path);
+}
+
+static const char *mode_kind(unsigned mode)
+{
+	return mode == 0120000 ? "symlink" : mode == 0160000 ? "submodule" : "file";
+}
+
+static void file_flags(const struct dt_diff_file *f, struct dt_sb *sb)
+{
+	if (f->ita)
+		dt_sb_adds(sb, " [intent to add]");
+	if (f->status == 'U')
+		dt_sb_adds(sb, " [unmerged: resolve it, then stage it; not asked about]");
+	if (f->status == 'T' && f->old_mode) /* the old side: the removal */
+		dt_sb_addf(sb, " [type change %s → %s: removal]", mode_kind(f->old_mode),
+			   mode_kind(f->other_mode));
+	else if (f->status == 'T')
+		dt_sb_addf(sb, " [type change %s → %s: addition]", mode_kind(f->other_mode),
+			   mode_kind(f->new_mode));
 	if (f->old_mode && f->new_mode && f->old_mode != f->new_mode)
 		dt_sb_addf(sb, " [mode %o → %o]", f->old_mode, f->new_mode);
 	if (f->submodule)
@@ -629,7 +654,7 @@ static void draw_file_row(struct rv *v, struct geom *g, int y, size_t i)
 	} else {
 		dt_sb_addf(&sb, "%14s", "");
 	}
-	dt_sb_adds(&sb, f->path);
+	file_path(f, &sb);
 	file_flags(f, &sb);
 	dt_put_clipped(v->pane->win, y, 1, g->w, sb.buf, sb.len,
 		       dt_theme_attr(file_elem(v, i, f)));
