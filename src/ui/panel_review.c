@@ -1556,10 +1556,41 @@ static void cmd_lines(struct rv *v)
 	dirty(v);
 }
 
+/* u in Proposed: the last landing comes back out of the working file. */
+static void proposed_undo(struct rv *v)
+{
+	struct dt_sb msg = DT_SB_INIT;
+	char *path = NULL;
+	int rc = v->store ? dt_proposal_undo(v->store, &path, &msg) : 1;
+
+	if (rc == 1) {
+		dt_app_message(v->app, "nothing to undo");
+	} else if (rc < 0) {
+		dt_app_error(v->app, "%s", msg.len ? msg.buf : "undo failed");
+	} else {
+		if (msg.len)
+			dt_app_error(v->app, "%s", msg.buf);
+		else
+			dt_app_message(v->app, "undone: the file is as it was and the proposal is back");
+		if (v->decided)
+			v->decided(v->decided_ud);
+		dt_diff_free(v->pd);
+		v->pd = NULL;
+		dt_sb_reset(&msg);
+		dt_diff_open_proposed(&v->pd, v->store, NULL, &msg);
+		if (dt_proposal_find(v->store, path) >= 0)
+			v->file = (size_t)dt_proposal_find(v->store, path);
+		v->hunk = 0;
+		sync_cursor(v);
+	}
+	free(path);
+	dt_sb_release(&msg);
+}
+
 static void cmd_undo(struct rv *v)
 {
 	if (!v->r) {
-		dt_app_message(v->app, "proposal decisions have landed: they are not undone here");
+		proposed_undo(v);
 		return;
 	}
 	engine_undo(v);

@@ -216,6 +216,113 @@ static void new_and_deleted_files(void **state)
 	dt_sb_release(&err);
 }
 
+static mode_t mode_of(const char *name)
+{
+	char *p = path_in(name);
+	struct stat st;
+
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	return st.st_mode & 07777;
+}
+
+/* u after accepting: the exact bytes and mode come back, the proposal is
+ * there to decide again; a new file goes, a deleted one returns; and if the
+ * file no longer holds what was written, undo refuses and changes nothing. */
+static void undo_landings(void **state)
+{
+	static const char crlf[] = "one\r\ntwo\r\nthree"; /* no newline at the end */
+	struct dt_proposal_store *s;
+	struct dt_fpatch fp = DT_FPATCH_INIT;
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_decision *d;
+	char *t, *p, *path = NULL;
+	size_t n, undone;
+
+	(void)state;
+	put("work/u.txt", base_text, 0750);
+	put("work/c.txt", crlf, 0600);
+	put("work/del.txt", "keep me\n", 0640);
+	s = open_store(1);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), 1); /* nothing yet */
+	assert_null(path);
+	assert_int_equal(dt_proposal_propose(s, "u.txt", proposed_text, strlen(proposed_text), &err), 0);
+	load_patch(s, 0, &fp);
+	fp.hunk[0].use = DT_HUNK_USE; /* the first hunk lands, the second stays */
+	assert_int_equal(dt_proposal_apply(s, 0, &fp, &err), 0);
+	dt_fpatch_release(&fp);
+	t = get("work/u.txt");
+	assert_string_not_equal(t, base_text);
+	free(t);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), 0);
+	assert_string_equal(path, "u.txt");
+	free(path);
+	t = get("work/u.txt");
+	assert_string_equal(t, base_text);
+	free(t);
+	assert_int_equal(mode_of("work/u.txt"), 0750);
+	assert_int_equal(dt_proposal_nr(s), 1); /* back as it was: both hunks */
+	load_patch(s, 0, &fp);
+	assert_int_equal(fp.nr, 2);
+	dt_fpatch_release(&fp);
+
+	/* bytes exactly: CRLF and no final newline; a whole-file accept */
+	assert_int_equal(dt_proposal_propose(s, "c.txt", "ONE\n", 4, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "c.txt"), 1, &err), 0);
+	t = get("work/c.txt");
+	assert_string_equal(t, "ONE\n");
+	free(t);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	t = get("work/c.txt");
+	assert_string_equal(t, crlf);
+	free(t);
+	assert_int_equal(mode_of("work/c.txt"), 0600);
+
+	/* a new file goes away again; a deleted one comes back */
+	assert_int_equal(dt_proposal_propose(s, "n/new.txt", "fresh\n", 6, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "n/new.txt"), 1, &err), 0);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	p = path_in("work/n/new.txt");
+	assert_int_not_equal(access(p, F_OK), 0);
+	free(p);
+	assert_true(dt_proposal_find(s, "n/new.txt") >= 0);
+	assert_int_equal(dt_proposal_propose(s, "del.txt", NULL, 0, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "del.txt"), 1, &err), 0);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	t = get("work/del.txt");
+	assert_string_equal(t, "keep me\n");
+	free(t);
+	assert_int_equal(mode_of("work/del.txt"), 0640);
+
+	/* the file changed after the accept: refused, nothing touched */
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "u.txt"), 1, &err), 0);
+	put("work/u.txt", "someone else\n", 0750);
+	dt_sb_reset(&err);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), -1);
+	assert_non_null(strstr(err.buf, "u.txt changed since it was accepted"));
+	free(path);
+	t = get("work/u.txt");
+	assert_string_equal(t, "someone else\n");
+	free(t);
+	/* a mode change counts as a change too */
+	put("work/u.txt", proposed_text, 0700);
+	dt_sb_reset(&err);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), -1);
+	/* the agent is told */
+	d = dt_proposal_decisions(s, &n);
+	assert_true(n >= 2);
+	assert_int_equal(d[0].kind, DT_DECISION_ACCEPTED);
+	assert_int_equal(d[1].kind, DT_DECISION_UNDONE);
+	assert_string_equal(d[1].path, "u.txt");
+	undone = 0;
+	for (size_t k = 0; k < n; k++)
+		undone += d[k].kind == DT_DECISION_UNDONE;
+	assert_int_equal(undone, 4); /* u, c, n/new, del; not the refused one */
+	dt_decisions_free(d, n);
+	dt_proposal_store_free(s);
+	dt_sb_release(&err);
+}
+
 /* ---- hunk engine ---- */
 
 static const char patch1[] =
@@ -472,6 +579,7 @@ int main(void)
 		cmocka_unit_test(split_recount_reassemble),
 		cmocka_unit_test(line_mode_and_edit),
 		cmocka_unit_test(reverse_and_apply_buffer),
+		cmocka_unit_test(undo_landings),
 		cmocka_unit_test(intraline_ranges),
 		cmocka_unit_test(worddiff_words),
 		cmocka_unit_test(worddiff_utf8),
