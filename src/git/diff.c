@@ -13,6 +13,7 @@ struct dt_diff {
 	struct dt_diff_options opts;
 	git_diff *diff;                   /* Unstaged / Staged */
 	struct dt_proposal_store *store;  /* Proposed */
+	struct dt_sb *texts;              /* DT_DIFF_TEXTS: one patch per file */
 	struct dt_diff_file *files;
 	size_t nr;
 };
@@ -248,6 +249,30 @@ int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
 	return 0;
 }
 
+void dt_diff_open_texts(struct dt_diff **out, const struct dt_diff_text *t, size_t nr)
+{
+	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
+
+	d->source = DT_DIFF_TEXTS;
+	d->opts = (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
+	d->nr = nr;
+	d->files = dt_xcalloc(nr, sizeof(*d->files));
+	d->texts = dt_xcalloc(nr, sizeof(*d->texts));
+	for (size_t i = 0; i < nr; i++) {
+		struct dt_diff_file *f = &d->files[i];
+
+		f->path = dt_xstrdup(t[i].path);
+		f->old_path = t[i].old_path && strcmp(t[i].old_path, t[i].path)
+				      ? dt_xstrdup(t[i].old_path) : f->path;
+		f->status = t[i].status;
+		f->similarity = f->old_path != f->path ? 100 : 0; /* GitLab does not say */
+		if (t[i].summary)
+			snprintf(f->summary, sizeof(f->summary), "%s", t[i].summary);
+		dt_sb_add(&d->texts[i], t[i].patch, t[i].len);
+	}
+	*out = d;
+}
+
 static void free_file(struct dt_diff_file *f)
 {
 	if (f->old_path != f->path)
@@ -263,8 +288,12 @@ void dt_diff_free(struct dt_diff *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < d->nr; i++)
+	for (i = 0; i < d->nr; i++) {
 		free_file(&d->files[i]);
+		if (d->texts)
+			dt_sb_release(&d->texts[i]);
+	}
+	free(d->texts);
 	free(d->files);
 	git_diff_free(d->diff);
 	free(d);
@@ -353,7 +382,11 @@ int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err)
 	f = &d->files[i];
 	if (f->loaded)
 		return 0;
-	rc = d->store ? load_proposed(d, i, err) : load_git(d, i, err);
+	if (d->texts)
+		rc = d->texts[i].len ? dt_fpatch_parse(&f->patch, d->texts[i].buf, d->texts[i].len, err)
+				     : 0;
+	else
+		rc = d->store ? load_proposed(d, i, err) : load_git(d, i, err);
 	if (rc)
 		return rc;
 	if (f->binary || f->too_big || f->submodule)

@@ -15,6 +15,7 @@
 #include "duoterm/git/diff.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/review.h"
+#include "duoterm/gitlab/detail.h"
 #include "duoterm/ui/app.h"
 #include "duoterm/ui/dispatch.h" /* the app's keymap, for the hint line */
 
@@ -38,7 +39,10 @@ struct rv {
 	enum dt_rv_source src;
 	int touched;
 	struct dt_review *r; /* Unstaged / Staged */
-	struct dt_diff *pd;  /* Proposed */
+	struct dt_diff *pd;  /* Proposed, MR */
+	char *mr_json;       /* MR: the last merge request diffs (GitLab's JSON) */
+	size_t mr_len;
+	long mr_iid;
 	char *error;         /* why the source could not be listed */
 	size_t file, hunk;   /* the question (engine) or the user's place (Proposed) */
 	int done;
@@ -52,7 +56,16 @@ struct rv {
 	struct dt_sb copy, hint;
 };
 
-static const char *const src_name[] = {"Proposed", "Unstaged", "Staged"};
+static const char *const src_name[] = {"Proposed", "Unstaged", "Staged", "MR"};
+
+/* "MR !12" for the merge request source, else the source's name. */
+static const char *src_label(const struct rv *v, int s, char *buf, size_t size)
+{
+	if (s != DT_RV_MR)
+		return src_name[s];
+	snprintf(buf, size, "MR !%ld", v->mr_iid);
+	return buf;
+}
 
 /* ---- pure pieces ---- */
 
@@ -394,13 +407,15 @@ static void dirty(struct rv *v)
 
 static void subtitle(struct rv *v)
 {
-	char sub[96];
+	char sub[96], lb[32];
 	size_t n = nr_files(v);
+	const char *name = src_label(v, (int)v->src, lb, sizeof(lb));
 
 	if (v->done && v->r)
-		snprintf(sub, sizeof(sub), "%s · all answered", src_name[v->src]);
+		snprintf(sub, sizeof(sub), "%s · all answered", name);
 	else
-		snprintf(sub, sizeof(sub), "%s · %zu file%s", src_name[v->src], n, n == 1 ? "" : "s");
+		snprintf(sub, sizeof(sub), "%s · %zu file%s%s", name, n, n == 1 ? "" : "s",
+			 v->src == DT_RV_MR ? " · read-only" : "");
 	dt_pane_set_subtitle(v->pane, sub);
 }
 
@@ -505,6 +520,8 @@ static void open_source(struct rv *v, enum dt_rv_source src)
 	v->file = v->hunk = 0;
 	if (src == DT_RV_PROPOSED && v->store)
 		rc = dt_diff_open_proposed(&v->pd, v->store, NULL, &err);
+	else if (src == DT_RV_MR)
+		rc = v->mr_json ? dt_rv_mr_diff(v->mr_json, v->mr_len, &v->pd, &err) : 0;
 	else if (src != DT_RV_PROPOSED && v->repo)
 		rc = dt_review_open(&v->r, v->repo,
 				    src == DT_RV_STAGED ? DT_REVIEW_UNSTAGE : DT_REVIEW_STAGE, NULL,
@@ -569,8 +586,12 @@ static void draw_sources(struct rv *v, struct geom *g)
 	int x = 1;
 
 	for (int s = 0; s < DT_RV_NR_SOURCES && x < g->w; s++) {
+		char lb[32];
+
+		if (s == DT_RV_MR && !v->mr_json)
+			continue; /* only once a merge request's diffs came */
 		dt_sb_reset(&sb);
-		dt_sb_addf(&sb, " %s", src_name[s]);
+		dt_sb_addf(&sb, " %s", src_label(v, s, lb, sizeof(lb)));
 		if (s == DT_RV_PROPOSED)
 			dt_sb_addf(&sb, " %zu", v->store ? dt_proposal_nr(v->store) : (size_t)0);
 		else if (s == (int)v->src)
@@ -725,6 +746,8 @@ static const char *hunk_tag(struct rv *v, size_t hunk, enum dt_elem *e)
 	int staged = v->src == DT_RV_STAGED;
 
 	*e = DT_E_dim;
+	if (v->src == DT_RV_MR)
+		return hunk == v->hunk ? "◀ read-only" : "";
 	if (hunk == v->hunk && !v->done) {
 		*e = DT_E_review_current;
 		return v->src == DT_RV_UNSTAGED ? "◀ stage this hunk? y/n"
@@ -904,7 +927,9 @@ static const char *area_message(struct rv *v, enum dt_elem *e)
 	}
 	if (v->src == DT_RV_PROPOSED && !v->store)
 		return "No agent proposals: the agent is not running.";
-	if (v->src != DT_RV_PROPOSED && !v->repo)
+	if (v->src == DT_RV_MR && !nr_files(v))
+		return "No changes in this merge request.";
+	if ((v->src == DT_RV_UNSTAGED || v->src == DT_RV_STAGED) && !v->repo)
 		return "Not in a git repository.";
 	if (v->done && v->r && v->undo_nr)
 		return "All answered. r lists what is left; u takes back the last answer.";
@@ -981,6 +1006,8 @@ static const char *hint_text(struct rv *v)
 			    : "lines: %j/%k extend · %y take only these · %n take all but these · %v leaves";
 	else if (v->done || !cur_file(v))
 		t = "%r reload · %< %> source";
+	else if (v->src == DT_RV_MR)
+		t = "read-only (a merge request) · %J/%K hunk · %< %> source";
 	else if (v->src == DT_RV_UNSTAGED)
 		t = "%y stage · %n skip · %s split · %e edit · %v lines · %d discard · %Y/%N file · "
 		    "%J/%K hunk · %u undo · %< %> source";
@@ -1598,12 +1625,33 @@ static void cmd_undo(struct rv *v)
 
 static void cmd_source(struct rv *v, int dir)
 {
-	open_source(v, (enum dt_rv_source)((v->src + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES));
+	int s = ((int)v->src + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES;
+
+	if (s == DT_RV_MR && !v->mr_json) /* no merge request to show yet */
+		s = (s + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES;
+	open_source(v, (enum dt_rv_source)s);
+}
+
+/* A decision key where nothing can be decided. */
+static int read_only(struct rv *v, enum dt_rv_cmd c)
+{
+	if (v->src != DT_RV_MR)
+		return 0;
+	switch (c) {
+	case DT_RV_ACCEPT: case DT_RV_REJECT: case DT_RV_ACCEPT_FILE: case DT_RV_REJECT_FILE:
+	case DT_RV_SPLIT: case DT_RV_EDIT: case DT_RV_UNDO: case DT_RV_LINES: case DT_RV_DISCARD:
+		dt_app_message(v->app, "read-only: this is merge request !%ld", v->mr_iid);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static void run_cmd(struct rv *v, enum dt_rv_cmd c)
 {
 	v->touched = 1;
+	if (read_only(v, c))
+		return;
 	switch (c) {
 	case DT_RV_SOURCE_NEXT: cmd_source(v, 1); return;
 	case DT_RV_SOURCE_PREV: cmd_source(v, -1); return;
@@ -1723,6 +1771,7 @@ static void rv_free(struct dt_pane *p)
 		return;
 	dt_review_free(v->r);
 	dt_diff_free(v->pd);
+	free(v->mr_json);
 	drop_undo(v);
 	free(v->undo);
 	free(v->lines);
@@ -1793,6 +1842,84 @@ void dt_review_pane_proposals_changed(struct dt_pane *p, const char *path)
 		}
 	}
 	dirty(v);
+}
+
+void dt_review_pane_show_mr(struct dt_pane *p, long iid, const char *json, size_t len)
+{
+	struct rv *v = rv_of(p);
+
+	if (!v)
+		return;
+	free(v->mr_json);
+	v->mr_json = dt_xstrndup(json, len);
+	v->mr_len = len;
+	v->mr_iid = iid;
+	v->touched = 1; /* the user asked for it: agent proposals do not take over */
+	open_source(v, DT_RV_MR);
+}
+
+/* One GitLab diff as `git diff` prints it, so the hunk engine reads it. */
+static void mr_patch(const struct dt_gl_diff *g, const char *oldp, const char *newp, struct dt_sb *out)
+{
+	size_t n = g->diff ? strlen(g->diff) : 0;
+
+	dt_sb_addf(out, "diff --git a/%s b/%s\n", oldp, newp);
+	if (g->new_file)
+		dt_sb_adds(out, "new file mode 100644\n");
+	else if (g->deleted_file)
+		dt_sb_adds(out, "deleted file mode 100644\n");
+	else if (g->renamed_file)
+		dt_sb_addf(out, "rename from %s\nrename to %s\n", oldp, newp);
+	if (g->new_file)
+		dt_sb_adds(out, "--- /dev/null\n");
+	else
+		dt_sb_addf(out, "--- a/%s\n", oldp);
+	if (g->deleted_file)
+		dt_sb_adds(out, "+++ /dev/null\n");
+	else
+		dt_sb_addf(out, "+++ b/%s\n", newp);
+	dt_sb_add(out, g->diff, n);
+	if (n && g->diff[n - 1] != '\n')
+		dt_sb_addc(out, '\n');
+}
+
+int dt_rv_mr_diff(const char *json, size_t len, struct dt_diff **out, struct dt_sb *err)
+{
+	struct dt_gl_list l;
+	struct dt_diff_text *t;
+	struct dt_sb *texts;
+
+	*out = NULL;
+	if (dt_gl_parse_diffs(json, len, &l)) {
+		dt_sb_adds(err, "the merge request's diffs could not be read");
+		return -1;
+	}
+	t = dt_xcalloc(l.nr + 1, sizeof(*t));
+	texts = dt_xcalloc(l.nr + 1, sizeof(*texts));
+	for (size_t i = 0; i < l.nr; i++) {
+		const struct dt_gl_diff *g = DT_GL_ITEM(&l, struct dt_gl_diff, i);
+		const char *newp = g->new_path ? g->new_path : g->old_path ? g->old_path : "?";
+		const char *oldp = g->old_path ? g->old_path : newp;
+		int body = g->diff && *g->diff;
+
+		if (body)
+			mr_patch(g, oldp, newp, &texts[i]);
+		t[i] = (struct dt_diff_text){
+			.path = newp,
+			.old_path = g->renamed_file ? oldp : NULL,
+			.status = g->new_file ? 'A' : g->deleted_file ? 'D' : g->renamed_file ? 'R' : 'M',
+			.patch = texts[i].buf,
+			.len = texts[i].len,
+			.summary = body ? NULL : "no diff from GitLab (binary, or too large to send)",
+		};
+	}
+	dt_diff_open_texts(out, t, l.nr);
+	for (size_t i = 0; i < l.nr; i++)
+		dt_sb_release(&texts[i]);
+	free(texts);
+	free(t);
+	dt_gl_list_release(&l, (void (*)(void *))dt_gl_diff_release);
+	return 0;
 }
 
 void dt_review_pane_reload(struct dt_pane *p)

@@ -28,7 +28,7 @@
 #include "duoterm/git/hunk.h"
 #include "duoterm/git/repo.h"
 
-enum dt_diff_source { DT_DIFF_UNSTAGED, DT_DIFF_STAGED, DT_DIFF_PROPOSED };
+enum dt_diff_source { DT_DIFF_UNSTAGED, DT_DIFF_STAGED, DT_DIFF_PROPOSED, DT_DIFF_TEXTS };
 
 #define DT_DIFF_FIND_RENAMES 1u
 
@@ -68,6 +68,16 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 /* Lists the proposals of a store (each vs its working file). */
 int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
 			  const struct dt_diff_options *opts, struct dt_sb *err);
+/* A read-only list made from patch texts (e.g. a merge request's diffs):
+ * each one file's diff as `git diff` prints it ("diff --git" on). */
+struct dt_diff_text {
+	const char *path, *old_path; /* old_path NULL: same as path */
+	char status;                 /* 'M' 'A' 'D' 'R' */
+	const char *patch;
+	size_t len;
+	const char *summary;         /* shown when there are no hunks, or NULL */
+};
+void dt_diff_open_texts(struct dt_diff **out, const struct dt_diff_text *t, size_t nr);
 void dt_diff_free(struct dt_diff *d);
 
 enum dt_diff_source dt_diff_source(const struct dt_diff *d);
