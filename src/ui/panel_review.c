@@ -201,6 +201,8 @@ static int similar(const char *buf, const struct dt_rv_line *a, const struct dt_
 	struct dt_worddiff w;
 	size_t la = a->len, lb = b->len, lead;
 
+	if (la + lb > 2000)
+		return 0; /* up to 256 tries per run, at load time: keep each cheap */
 	for (lead = 0; lead < la && (buf[a->pos + lead] == ' ' || buf[a->pos + lead] == '\t'); lead++)
 		;
 	la -= lead;
