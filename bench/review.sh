@@ -20,7 +20,7 @@ DEPS=$(sed -n 's/^DEP_LIBS *= *//p' "$SRCDIR/config.mk")
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRCDIR/include" -o "$W/dt-review-bench" \
 	"$SRCDIR/tests/tools/dt-review-bench.c" "$BUILD/libduoterm.a" $DEPS -lm -pthread
 
-if [ -n "$SRC" ] && [ -d "$SRC" ] && git --git-dir="$SRC" rev-parse -q --verify v2.46.0 >/dev/null 2>&1; then
+if [ -n "$SRC" ] && [ -d "$SRC" ] && git -C "$SRC" rev-parse -q --verify v2.46.0 >/dev/null 2>&1; then
 	echo "case: git.git v2.45.0 with the v2.46.0 tree over it (from $SRC)"
 	git clone -q --shared --no-checkout "$SRC" "$W/repo"
 	(cd "$W/repo" && $G checkout -q v2.45.0 && $G checkout v2.46.0 -- . && $G reset -q)
@@ -38,16 +38,31 @@ else
 fi
 cd "$W/repo"
 echo "--- duoterm review model, every file loaded and kept"
-"$W/dt-review-bench" .
+"$W/dt-review-bench" . | tee "$W/all"
 echo "--- duoterm review model, a window of 17 files kept loaded (the Review pane's policy)"
-"$W/dt-review-bench" . 17 | grep -E "every file|peak RSS"
-t() { /usr/bin/time -f "%e s %M KB" "$@" 2>&1 >/dev/null | tail -n 1; }
-echo "--- git diff (full patch):  $(t git diff)"
-echo "--- git diff --stat:        $(t git diff --stat)"
+"$W/dt-review-bench" . 17 | tee "$W/win" | grep -E "every file|peak RSS"
+t() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; }
+gd=$(t git diff)
+echo "--- git diff (full patch):  ${gd% *} s ${gd#* } KB"
+gs=$(t git diff --stat)
+echo "--- git diff --stat:        ${gs% *} s ${gs#* } KB"
+tg=
 if command -v tig >/dev/null 2>&1; then
 	# tig loads the status view, draws it, then reads the queued "q"
-	echo "--- tig status (load, draw, quit): $(printf q | TERM=xterm COLUMNS=120 LINES=40 \
-		/usr/bin/time -f "%e s %M KB" script -qec "tig status" /dev/null 2>&1 >/dev/null | tail -n 1)"
+	tg=$(printf q | TERM=xterm COLUMNS=120 LINES=40 /usr/bin/time -f "%e %M" \
+		script -qec "tig status" /dev/null 2>&1 >/dev/null | tail -n 1)
+	echo "--- tig status (load, draw, quit): ${tg% *} s ${tg#* } KB"
 else
 	echo "--- tig: not installed (apt-get install tig)"
 fi
+# ratios: duoterm's file list + first file and its RSS with the pane's
+# window, against the whole of git diff and tig status
+first=$(awk '/file list\+first file/ { print $4 }' "$W/all")
+every=$(awk '/every file loaded/ { print $4 }' "$W/win")
+rss=$(awk '/peak RSS/ { for (i = 1; i <= NF; i++) if ($i == "MB") { print $(i - 1); exit } }' "$W/win")
+ratio() { # ratio NAME "SECONDS KB"
+	[ -n "$2" ] && echo "$2" | awk -v n="$1" -v f="$first" -v e="$every" -v r="$rss" \
+		'{ printf "ratio vs %s: first screen %.2fx its time, every file %.2fx, peak RSS %.2fx\n", n, f / ($1 * 1000), e / ($1 * 1000), r * 1024 / $2 }'
+}
+ratio "git diff" "$gd"
+ratio "tig status" "$tg"

@@ -13,6 +13,7 @@ struct dt_diff {
 	struct dt_diff_options opts;
 	git_diff *diff;                   /* Unstaged / Staged */
 	struct dt_proposal_store *store;  /* Proposed */
+	struct dt_sb *texts;              /* DT_DIFF_TEXTS: one patch per file */
 	struct dt_diff_file *files;
 	size_t nr;
 };
@@ -37,6 +38,8 @@ static char status_letter(git_delta_t s)
 		return 'C';
 	case GIT_DELTA_TYPECHANGE:
 		return 'T';
+	case GIT_DELTA_CONFLICTED:
+		return 'U';
 	default:
 		return 'M';
 	}
@@ -74,12 +77,126 @@ static int make_git_diff(struct dt_diff *d, git_repository *repo, struct dt_sb *
 			tree = (git_tree *)head;
 		rc = git_diff_tree_to_index(&d->diff, repo, tree, NULL, &o);
 	}
-	if (!rc && (d->opts.flags & DT_DIFF_FIND_RENAMES))
-		rc = git_diff_find_similar(d->diff, NULL);
 	if (rc < 0)
 		set_error(err, "cannot compute the diff");
 	git_object_free(head);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * What the deltas alone do not say.  A type change (file <-> symlink) comes
+ * as a deletion and an addition of the same path, as `git diff-files` and
+ * so `git add -p` show it: both are marked 'T' and keep their own hunks.
+ * An intent-to-add entry (`git add -N`) is, to libgit2, a change from the
+ * empty blob: it is marked 'A' and ita (git add -p asks "Stage addition").
+ */
+static void mark_kinds(struct dt_diff *d, git_repository *repo)
+{
+	git_index *idx = NULL;
+	size_t i;
+
+	for (i = 0; i + 1 < d->nr; i++) {
+		struct dt_diff_file *a = &d->files[i], *b = &d->files[i + 1];
+
+		if (a->status == 'D' && b->status == 'A' && !strcmp(a->path, b->path)) {
+			a->status = b->status = 'T';
+			a->other_mode = b->new_mode;
+			b->other_mode = a->old_mode;
+		}
+	}
+	if (d->source == DT_DIFF_PROPOSED || git_repository_index(&idx, repo) < 0)
+		return;
+	for (i = 0; i < d->nr; i++) {
+		struct dt_diff_file *f = &d->files[i];
+		const git_index_entry *e;
+
+		/* Staged: an added empty file, as git reset -p offers it */
+		if (f->status != (d->source == DT_DIFF_UNSTAGED ? 'M' : 'A'))
+			continue;
+		e = git_index_get_bypath(idx, f->path, 0);
+		if (e && (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)) {
+			f->status = 'A';
+			f->ita = 1;
+		}
+	}
+	git_index_free(idx);
+}
+
+static struct dt_diff_file *find_path(struct dt_diff *d, const char *path, char status)
+{
+	for (size_t i = 0; i < d->nr; i++)
+		if (d->files[i].status == status && !strcmp(d->files[i].path, path))
+			return &d->files[i];
+	return NULL;
+}
+
+/*
+ * Marks the deletions and additions that `git diff -M` (and git status)
+ * show as renames: the same diff again, limited to those paths, through
+ * git_diff_find_similar with git's defaults (50% similarity,
+ * diff.renameLimit).  Display only: the files stay one per path, as
+ * `git add -p` asks about them.  An addition in Unstaged is a file added
+ * with `git add -N`.  Best effort: a failure leaves no marks.
+ */
+static void mark_renames(struct dt_diff *d, git_repository *repo)
+{
+	git_diff_options o;
+	git_diff_find_options fo;
+	git_diff *pd = NULL;
+	git_object *head = NULL;
+	char **paths = dt_xcalloc(d->nr, sizeof(*paths));
+	size_t n = 0, adds = 0, i;
+	int rc;
+
+	for (i = 0; i < d->nr; i++)
+		if (d->files[i].status == 'A' || d->files[i].status == 'D') {
+			adds += d->files[i].status == 'A';
+			paths[n++] = d->files[i].path;
+		}
+	if (!adds || adds == n)
+		goto done;
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	o.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY;
+	o.max_size = (git_off_t)d->opts.max_file_size;
+	o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	o.pathspec.strings = paths;
+	o.pathspec.count = n;
+	if (d->source == DT_DIFF_UNSTAGED) {
+		rc = git_diff_index_to_workdir(&pd, repo, NULL, &o);
+	} else {
+		git_tree *tree = NULL;
+
+		if (!git_revparse_single(&head, repo, "HEAD^{tree}"))
+			tree = (git_tree *)head;
+		rc = git_diff_tree_to_index(&pd, repo, tree, NULL, &o);
+	}
+	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	/* threshold 50, limit: diff.renameLimit.  An intent-to-add file is,
+	 * to libgit2, a change from the empty blob: breaking such rewrites
+	 * apart lets its new side pair with a deletion, as git status does. */
+	fo.flags = GIT_DIFF_FIND_RENAMES |
+		   (d->source == DT_DIFF_UNSTAGED ? GIT_DIFF_FIND_REWRITES | GIT_DIFF_BREAK_REWRITES : 0);
+	if (rc < 0 || git_diff_find_similar(pd, &fo) < 0)
+		goto done;
+	for (i = 0; i < git_diff_num_deltas(pd); i++) {
+		const git_diff_delta *dl = git_diff_get_delta(pd, i);
+		struct dt_diff_file *from, *to;
+
+		if (dl->status != GIT_DELTA_RENAMED)
+			continue;
+		from = find_path(d, dl->old_file.path, 'D');
+		to = find_path(d, dl->new_file.path, 'A');
+		if (!from || !to || to->old_path != to->path || from->renamed_to)
+			continue;
+		to->old_path = dt_xstrdup(from->path);
+		from->renamed_to = dt_xstrdup(to->path);
+		to->status = from->status = 'R';
+		to->similarity = from->similarity = (int)dl->similarity;
+	}
+done:
+	git_diff_free(pd);
+	git_object_free(head);
+	free(paths);
 }
 
 int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source source,
@@ -99,6 +216,9 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 	d->files = dt_xcalloc(d->nr, sizeof(*d->files));
 	for (i = 0; i < d->nr; i++)
 		fill_file(&d->files[i], git_diff_get_delta(d->diff, i));
+	mark_kinds(d, dt_repo_git(repo));
+	if (d->opts.flags & DT_DIFF_FIND_RENAMES)
+		mark_renames(d, dt_repo_git(repo));
 	*out = d;
 	return 0;
 }
@@ -129,11 +249,36 @@ int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
 	return 0;
 }
 
+void dt_diff_open_texts(struct dt_diff **out, const struct dt_diff_text *t, size_t nr)
+{
+	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
+
+	d->source = DT_DIFF_TEXTS;
+	d->opts = (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
+	d->nr = nr;
+	d->files = dt_xcalloc(nr, sizeof(*d->files));
+	d->texts = dt_xcalloc(nr, sizeof(*d->texts));
+	for (size_t i = 0; i < nr; i++) {
+		struct dt_diff_file *f = &d->files[i];
+
+		f->path = dt_xstrdup(t[i].path);
+		f->old_path = t[i].old_path && strcmp(t[i].old_path, t[i].path)
+				      ? dt_xstrdup(t[i].old_path) : f->path;
+		f->status = t[i].status;
+		f->similarity = f->old_path != f->path ? 100 : 0; /* GitLab does not say */
+		if (t[i].summary)
+			snprintf(f->summary, sizeof(f->summary), "%s", t[i].summary);
+		dt_sb_add(&d->texts[i], t[i].patch, t[i].len);
+	}
+	*out = d;
+}
+
 static void free_file(struct dt_diff_file *f)
 {
 	if (f->old_path != f->path)
 		free(f->old_path);
 	free(f->path);
+	free(f->renamed_to);
 	dt_fpatch_release(&f->patch);
 }
 
@@ -143,8 +288,12 @@ void dt_diff_free(struct dt_diff *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < d->nr; i++)
+	for (i = 0; i < d->nr; i++) {
 		free_file(&d->files[i]);
+		if (d->texts)
+			dt_sb_release(&d->texts[i]);
+	}
+	free(d->texts);
 	free(d->files);
 	git_diff_free(d->diff);
 	free(d);
@@ -188,6 +337,12 @@ static int load_git(struct dt_diff *d, size_t i, struct dt_sb *err)
 	git_buf text = { 0 };
 	int rc = -1;
 
+	if (f->status == 'U') {
+		/* libgit2's patch of a conflict is a bogus mode change */
+		snprintf(f->summary, sizeof(f->summary),
+			 "unmerged: resolve the conflict, then stage the file");
+		return 0;
+	}
 	if (git_patch_from_diff(&patch, d->diff, i) < 0 || git_patch_to_buf(&text, patch) < 0) {
 		set_error(err, f->path);
 		goto done;
@@ -227,7 +382,11 @@ int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err)
 	f = &d->files[i];
 	if (f->loaded)
 		return 0;
-	rc = d->store ? load_proposed(d, i, err) : load_git(d, i, err);
+	if (d->texts)
+		rc = d->texts[i].len ? dt_fpatch_parse(&f->patch, d->texts[i].buf, d->texts[i].len, err)
+				     : 0;
+	else
+		rc = d->store ? load_proposed(d, i, err) : load_git(d, i, err);
 	if (rc)
 		return rc;
 	if (f->binary || f->too_big || f->submodule)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duoterm/core/utf8.h"
+
 static size_t next_line(const struct dt_sb *sb, size_t off)
 {
 	const char *eol;
@@ -767,4 +769,170 @@ void dt_intraline(const char *a, size_t alen, const char *b, size_t blen, struct
 	ra->start = rb->start = pre;
 	ra->end = alen - suf;
 	rb->end = blen - suf;
+}
+
+/* ---- word diff ---- */
+
+enum tok_class { TOK_WORD, TOK_BLANK, TOK_PUNCT, TOK_SINGLE };
+
+static enum tok_class char_class(const char *s, size_t len, size_t *n)
+{
+	unsigned char c = (unsigned char)s[0];
+	wchar_t wc;
+
+	if (c < 0x80) {
+		*n = 1;
+		if (c == ' ' || c == '\t')
+			return TOK_BLANK;
+		return isalnum(c) || c == '_' ? TOK_WORD : TOK_PUNCT;
+	}
+	*n = dt_utf8_decode(s, len, &wc);
+	if (wc == 0xfffd && *n == 1)
+		return TOK_PUNCT; /* a bad byte stands alone */
+	/* Latin-1 punctuation and symbols (but not its letters), general
+	 * punctuation, arrows, maths, box drawing and the like */
+	if ((wc >= 0xa0 && wc <= 0xbf) || wc == 0xd7 || wc == 0xf7 ||
+	    (wc >= 0x2000 && wc <= 0x2bff) || (wc >= 0x3000 && wc <= 0x303f) ||
+	    (wc >= 0xfe30 && wc <= 0xfe4f) || (wc >= 0xff00 && wc <= 0xff0f))
+		return wc == 0xa0 || (wc >= 0x2000 && wc <= 0x200a) || wc == 0x3000 ? TOK_BLANK
+										     : TOK_PUNCT;
+	/* CJK, kana, hangul and emoji are written without spaces: one each */
+	if ((wc >= 0x2e80 && wc <= 0xa4cf) || (wc >= 0xac00 && wc <= 0xd7af) ||
+	    (wc >= 0xf900 && wc <= 0xfaff) || wc >= 0x1f000)
+		return TOK_SINGLE;
+	return TOK_WORD;
+}
+
+/* Splits s into tokens: offsets of their starts in *tok (cap + 1 slots),
+ * with tok[n] = len.  Returns n, or cap + 1 if there are more than cap. */
+static size_t tokenize(const char *s, size_t len, size_t *tok, size_t cap)
+{
+	size_t i = 0, n = 0, k;
+
+	while (i < len) {
+		enum tok_class c = char_class(s + i, len - i, &k);
+
+		if (n == cap)
+			return cap + 1;
+		tok[n++] = i;
+		i += k;
+		if (c == TOK_WORD || c == TOK_BLANK)
+			while (i < len && char_class(s + i, len - i, &k) == c)
+				i += k;
+	}
+	tok[n] = len;
+	return n;
+}
+
+static int tok_eq(const char *a, const size_t *ta, size_t i, const char *b, const size_t *tb,
+		  size_t j)
+{
+	size_t la = ta[i + 1] - ta[i];
+
+	return la == tb[j + 1] - tb[j] && !memcmp(a + ta[i], b + tb[j], la);
+}
+
+static int tok_blank(const char *s, const size_t *t, size_t i)
+{
+	return s[t[i]] == ' ' || s[t[i]] == '\t';
+}
+
+/* Turns the changed flags of n tokens into at most MAX ranges. */
+static size_t to_ranges(const char *s, const size_t *t, size_t n, const unsigned char *chg,
+			struct dt_range *r)
+{
+	size_t nr = 0, i = 0, j, k;
+
+	while (i < n) {
+		if (!chg[i]) {
+			i++;
+			continue;
+		}
+		for (j = i;;) {
+			while (j < n && chg[j])
+				j++;
+			/* changed runs joined by blank tokens make one range */
+			for (k = j; k < n && !chg[k] && tok_blank(s, t, k); k++)
+				;
+			if (k == j || k == n || !chg[k])
+				break;
+			j = k;
+		}
+		if (nr < DT_WORDDIFF_MAX_RANGES)
+			r[nr++] = (struct dt_range){t[i], t[j]};
+		else
+			r[nr - 1].end = t[j];
+		i = j;
+	}
+	return nr;
+}
+
+static void fallback(const char *a, size_t alen, const char *b, size_t blen, struct dt_worddiff *w)
+{
+	dt_intraline(a, alen, b, blen, &w->a[0], &w->b[0]);
+	w->na = w->a[0].end > w->a[0].start;
+	w->nb = w->b[0].end > w->b[0].start;
+	w->common = alen - (w->a[0].end - w->a[0].start);
+	w->words = 0;
+}
+
+void dt_worddiff(const char *a, size_t alen, const char *b, size_t blen, struct dt_worddiff *w)
+{
+	size_t cap = 4 * DT_WORDDIFF_MAX_TOKENS; /* before the common ends are cut */
+	size_t *ta = dt_xmalloc((cap + 2) * sizeof(*ta)), *tb = dt_xmalloc((cap + 2) * sizeof(*tb));
+	size_t na = tokenize(a, alen, ta, cap), nb = tokenize(b, blen, tb, cap);
+	size_t pre = 0, suf = 0, n, m, i, j;
+	unsigned short *L = NULL;
+	unsigned char *ca = NULL, *cb = NULL;
+
+	memset(w, 0, sizeof(*w));
+	if (na > cap || nb > cap)
+		goto fall;
+	while (pre < na && pre < nb && tok_eq(a, ta, pre, b, tb, pre))
+		pre++;
+	while (suf < na - pre && suf < nb - pre &&
+	       tok_eq(a, ta, na - 1 - suf, b, tb, nb - 1 - suf))
+		suf++;
+	n = na - pre - suf;
+	m = nb - pre - suf;
+	if (n > DT_WORDDIFF_MAX_TOKENS || m > DT_WORDDIFF_MAX_TOKENS ||
+	    (n + 1) * (m + 1) > DT_WORDDIFF_MAX_CELLS)
+		goto fall;
+	ca = dt_xcalloc(na + 1, 1);
+	cb = dt_xcalloc(nb + 1, 1);
+	/* L[i][j]: LCS length of the middle tokens from i and j on */
+	L = dt_xcalloc((n + 1) * (m + 1), sizeof(*L));
+#define AT(i, j) L[(i) * (m + 1) + (j)]
+	for (i = n; i-- > 0;)
+		for (j = m; j-- > 0;)
+			AT(i, j) = tok_eq(a, ta, pre + i, b, tb, pre + j)
+					   ? AT(i + 1, j + 1) + 1
+					   : AT(i + 1, j) >= AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
+	for (i = j = 0; i < n || j < m;) {
+		if (i < n && j < m && tok_eq(a, ta, pre + i, b, tb, pre + j)) {
+			i++, j++;
+		} else if (j == m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
+			ca[pre + i++] = 1;
+		} else {
+			cb[pre + j++] = 1;
+		}
+	}
+#undef AT
+	for (i = 0; i < na; i++)
+		if (!ca[i] && !tok_blank(a, ta, i))
+			w->common += ta[i + 1] - ta[i];
+	w->words = 1;
+	if (w->common) { /* else nothing worth pointing at: just other lines */
+		w->na = to_ranges(a, ta, na, ca, w->a);
+		w->nb = to_ranges(b, tb, nb, cb, w->b);
+	}
+	goto done;
+fall:
+	fallback(a, alen, b, blen, w);
+done:
+	free(L);
+	free(ca);
+	free(cb);
+	free(ta);
+	free(tb);
 }

@@ -13,6 +13,23 @@
 #include "duoterm/git/diff.h"
 #include "duoterm/git/review.h"
 
+/* One landing, enough to take it back (dt_proposal_undo). */
+struct landing {
+	struct dt_proposal before; /* the proposal as it was (deep copy) */
+	size_t index;              /* its place in the store */
+	int wrote;                 /* the working file was written */
+	char *old;                 /* the file's bytes before (NULL: absent) */
+	size_t old_len;
+	unsigned old_mode;
+	int new_exists;            /* what was written: a file, or a deletion */
+	char new_hex[41];
+	unsigned new_mode;
+	char *staged;              /* the patch staged with it (DT_PROPOSAL_STAGE) */
+	size_t staged_len;
+};
+
+#define MAX_LANDINGS 64
+
 struct dt_proposal_store {
 	char *workdir, *dir;
 	struct dt_repo *repo;
@@ -21,6 +38,8 @@ struct dt_proposal_store {
 	size_t nr, alloc;
 	struct dt_decision *dec;
 	size_t dec_nr, dec_alloc;
+	struct landing *land;      /* newest last; in memory only */
+	size_t land_nr;
 };
 
 static void blob_id(const char *buf, size_t len, char hex[41])
@@ -111,7 +130,7 @@ void dt_decisions_free(struct dt_decision *d, size_t nr)
 	free(d);
 }
 
-static const char *const kind_names[] = { "accepted", "rejected", "stale" };
+static const char *const kind_names[] = { "accepted", "rejected", "stale", "undone" };
 
 static cJSON *decisions_to_json(const struct dt_decision *d, size_t nr)
 {
@@ -314,6 +333,13 @@ static void free_proposal(struct dt_proposal *p)
 	free(p->content);
 }
 
+static void free_landing(struct landing *l)
+{
+	free_proposal(&l->before);
+	free(l->old);
+	free(l->staged);
+}
+
 void dt_proposal_store_free(struct dt_proposal_store *s)
 {
 	size_t i;
@@ -323,6 +349,9 @@ void dt_proposal_store_free(struct dt_proposal_store *s)
 	for (i = 0; i < s->nr; i++)
 		free_proposal(&s->p[i]);
 	free(s->p);
+	for (i = 0; i < s->land_nr; i++)
+		free_landing(&s->land[i]);
+	free(s->land);
 	dt_decisions_free(s->dec, s->dec_nr);
 	free(s->workdir);
 	free(s->dir);
@@ -621,13 +650,37 @@ static int write_work(struct dt_proposal_store *s, const struct dt_proposal *p, 
 	return rc;
 }
 
-static void stage(struct dt_proposal_store *s, struct dt_fpatch *fp, struct dt_sb *err)
+/* Stages the accepted hunks if asked to; the patch that was staged goes
+ * to *staged (for undo). */
+static void stage(struct dt_proposal_store *s, struct dt_fpatch *fp, struct landing *l,
+		  struct dt_sb *err)
 {
 	struct dt_sb patch = DT_SB_INIT;
 
-	if ((s->flags & DT_PROPOSAL_STAGE) && s->repo && !dt_fpatch_reassemble(fp, 0, 0, &patch, err))
-		dt_review_apply_text(s->repo, patch.buf, patch.len, 0, 0, 0, err);
+	if ((s->flags & DT_PROPOSAL_STAGE) && s->repo &&
+	    !dt_fpatch_reassemble(fp, 0, 0, &patch, err) &&
+	    !dt_review_apply_text(s->repo, patch.buf, patch.len, 0, 0, 0, err))
+		l->staged = dt_sb_detach(&patch, &l->staged_len);
 	dt_sb_release(&patch);
+}
+
+static void copy_proposal(struct dt_proposal *to, const struct dt_proposal *from)
+{
+	*to = *from;
+	to->path = dt_xstrdup(from->path);
+	to->content = from->content ? dt_xstrndup(from->content, from->len) : NULL;
+}
+
+static void push_landing(struct dt_proposal_store *s, struct landing *l)
+{
+	if (s->land_nr == MAX_LANDINGS) {
+		free_landing(&s->land[0]);
+		memmove(&s->land[0], &s->land[1], (MAX_LANDINGS - 1) * sizeof(*s->land));
+		s->land_nr--;
+	}
+	if (!s->land)
+		s->land = dt_xcalloc(MAX_LANDINGS, sizeof(*s->land));
+	s->land[s->land_nr++] = *l;
 }
 
 static int mark_stale(struct dt_proposal_store *s, size_t i, struct dt_fpatch *fp,
@@ -650,6 +703,7 @@ static int land(struct dt_proposal_store *s, size_t i, struct dt_fpatch *fp, con
 	struct dt_sb accepted = DT_SB_INIT, pending = DT_SB_INIT;
 	int any_use = dt_fpatch_any_used(fp), gone = fp->deleted && any_use;
 	int rc = result_of(fp, cur, len, 0, &accepted, err);
+	struct landing l = {.index = i, .old_mode = mode, .new_mode = mode};
 
 	if (!rc)
 		rc = result_of(fp, cur, len, 1, &pending, err);
@@ -657,8 +711,16 @@ static int land(struct dt_proposal_store *s, size_t i, struct dt_fpatch *fp, con
 		rc = write_work(s, p, gone, &accepted, mode);
 	if (rc)
 		goto done;
-	if (any_use)
-		stage(s, fp, err);
+	copy_proposal(&l.before, p);
+	if (any_use) {
+		l.wrote = 1;
+		l.old = cur ? dt_xstrndup(cur, len) : NULL;
+		l.old_len = len;
+		l.new_exists = !gone;
+		blob_id(accepted.buf, accepted.len, l.new_hex);
+		stage(s, fp, &l, err);
+	}
+	push_landing(s, &l);
 	record_hunks(s, p->path, fp, 0);
 	if (gone || (pending.len == accepted.len && !memcmp(pending.buf, accepted.buf, accepted.len) &&
 		     !(p->deleted && !gone))) {
@@ -675,6 +737,76 @@ done:
 	dt_sb_release(&accepted);
 	dt_sb_release(&pending);
 	return rc < 0 ? -1 : rc;
+}
+
+/* Does the working file still hold what the landing wrote (bytes and mode)? */
+static int still_ours(struct dt_proposal_store *s, const struct landing *l)
+{
+	unsigned mode = 0;
+	size_t len = 0;
+	char *cur = read_work(s, l->before.path, &len, &mode), hex[41];
+	int ours;
+
+	if (!cur)
+		return !l->new_exists && errno == ENOENT;
+	blob_id(cur, len, hex);
+	free(cur);
+	ours = l->new_exists && !strcmp(hex, l->new_hex) && mode == l->new_mode;
+	return ours;
+}
+
+int dt_proposal_undo(struct dt_proposal_store *s, char **undone, struct dt_sb *msg)
+{
+	struct landing *l;
+	struct dt_sb unst = DT_SB_INIT;
+	char *path;
+	long j;
+	int rc = 0;
+
+	if (!s->land_nr)
+		return 1;
+	l = &s->land[s->land_nr - 1];
+	path = l->before.path;
+	if (undone)
+		*undone = dt_xstrdup(path);
+	if (l->wrote && !still_ours(s, l)) {
+		dt_sb_addf(msg, "%s changed since it was accepted: not undone (it no longer "
+			   "holds what duoterm wrote)", l->before.path);
+		return -1;
+	}
+	if (l->wrote) {
+		struct dt_sb old = {.buf = l->old, .len = l->old_len};
+
+		rc = write_work(s, &l->before, !l->old, &old, l->old_mode);
+		if (rc) {
+			dt_sb_addf(msg, "%s: cannot write it back: %s", l->before.path,
+				   strerror(rc < 0 ? -rc : errno));
+			return -1;
+		}
+	}
+	if (l->staged && s->repo &&
+	    dt_review_apply_text(s->repo, l->staged, l->staged_len, 1, 0, 0, &unst))
+		dt_sb_addf(msg, "%s is back, but its staged change could not be unstaged: %s",
+			   l->before.path, unst.buf);
+	dt_sb_release(&unst);
+	/* the proposal as it was, so it can be decided again */
+	j = dt_proposal_find(s, l->before.path);
+	if (j >= 0) {
+		free_proposal(&s->p[j]);
+		s->p[j] = l->before;
+	} else {
+		size_t at = l->index < s->nr ? l->index : s->nr;
+		struct dt_proposal *slot = add_proposal(s, l->before.path);
+
+		free_proposal(slot); /* add_proposal made a fresh one at the end */
+		memmove(&s->p[at + 1], &s->p[at], (s->nr - 1 - at) * sizeof(*s->p));
+		s->p[at] = l->before;
+	}
+	record(s, path, DT_DECISION_UNDONE, NULL, 0); /* path now belongs to the store */
+	l->before.path = l->before.content = NULL;
+	free_landing(l);
+	s->land_nr--;
+	return save(s) ? -1 : 0;
 }
 
 int dt_proposal_apply(struct dt_proposal_store *s, size_t i, struct dt_fpatch *fp,

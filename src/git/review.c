@@ -163,6 +163,44 @@ static void drop_undo(struct undo *u)
 
 /* ---- finishing a file and finding the next question ---- */
 
+/* What git apply refuses and libgit2's git_apply would let through (or
+ * fail on obscurely), for a type change's two halves.  1 with err set. */
+static int refuse(struct dt_review *r, struct dt_sb *err)
+{
+	const struct dt_diff_file *f = dt_diff_file(r->diff, r->file);
+	git_index *idx = NULL;
+	const git_index_entry *e;
+	int in_index;
+
+	if (f->ita && r->mode == DT_REVIEW_DISCARD) {
+		/* git deletes the file; reversing libgit2's "change from empty"
+		 * would leave it empty instead */
+		dt_sb_addf(err, "%s was added with git add -N: discarding it here is not "
+			   "supported; use rm %s", f->path, f->path);
+		return 1;
+	}
+	if (f->status != 'T')
+		return 0;
+	if (r->mode == DT_REVIEW_DISCARD) {
+		dt_sb_addf(err, "%s changed type (%s): discarding that here is not supported; "
+			   "use git checkout -- %s", f->path,
+			   f->old_mode ? "its removal" : "its addition", f->path);
+		return 1;
+	}
+	if (r->mode != DT_REVIEW_STAGE || !f->patch.added ||
+	    git_repository_index(&idx, dt_repo_git(r->repo)) < 0)
+		return 0;
+	git_index_read(idx, 0);
+	e = git_index_get_bypath(idx, f->path, 0);
+	in_index = e && !(e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD);
+	git_index_free(idx);
+	if (in_index)
+		dt_sb_addf(err, "%s: already exists in index (as git apply says): stage the "
+			   "removal of the old %s first", f->path,
+			   f->other_mode == 0120000 ? "symlink" : "file");
+	return in_index;
+}
+
 static int finish_file(struct dt_review *r, struct dt_sb *err)
 {
 	struct dt_fpatch *fp = cur_patch(r);
@@ -172,6 +210,8 @@ static int finish_file(struct dt_review *r, struct dt_sb *err)
 
 	if (!dt_fpatch_any_used(fp))
 		return 0;
+	if (refuse(r, err))
+		return -1;
 	if (dt_fpatch_reassemble(fp, 0, reversed(r), &patch, err))
 		rc = -1;
 	else if (reversed(r))
@@ -197,8 +237,8 @@ static int skip_file(const struct dt_diff_file *f)
 {
 	const struct dt_fpatch *fp = &f->patch;
 
-	if (f->too_big || f->submodule)
-		return 1;
+	if (f->too_big || f->submodule || f->status == 'U')
+		return 1; /* git add -p: "needs merge"; git reset -p dies on one */
 	return (fp->binary && !fp->nr) || (!fp->nr && !fp->added);
 }
 
@@ -253,7 +293,6 @@ int dt_review_open(struct dt_review **out, struct dt_repo *repo, enum dt_review_
 	struct dt_diff_options o = opts ? *opts : (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
 
 	*out = NULL;
-	o.flags &= ~DT_DIFF_FIND_RENAMES;
 	if (dt_diff_open(&r->diff, repo, src, &o, err)) {
 		free(r);
 		return -1;

@@ -15,6 +15,7 @@
 #include "duoterm/git/diff.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/review.h"
+#include "duoterm/gitlab/detail.h"
 #include "duoterm/ui/app.h"
 #include "duoterm/ui/dispatch.h" /* the app's keymap, for the hint line */
 
@@ -38,7 +39,10 @@ struct rv {
 	enum dt_rv_source src;
 	int touched;
 	struct dt_review *r; /* Unstaged / Staged */
-	struct dt_diff *pd;  /* Proposed */
+	struct dt_diff *pd;  /* Proposed, MR */
+	char *mr_json;       /* MR: the last merge request diffs (GitLab's JSON) */
+	size_t mr_len;
+	long mr_iid;
 	char *error;         /* why the source could not be listed */
 	size_t file, hunk;   /* the question (engine) or the user's place (Proposed) */
 	int done;
@@ -52,7 +56,16 @@ struct rv {
 	struct dt_sb copy, hint;
 };
 
-static const char *const src_name[] = {"Proposed", "Unstaged", "Staged"};
+static const char *const src_name[] = {"Proposed", "Unstaged", "Staged", "MR"};
+
+/* "MR !12" for the merge request source, else the source's name. */
+static const char *src_label(const struct rv *v, int s, char *buf, size_t size)
+{
+	if (s != DT_RV_MR)
+		return src_name[s];
+	snprintf(buf, size, "MR !%ld", v->mr_iid);
+	return buf;
+}
 
 /* ---- pure pieces ---- */
 
@@ -157,9 +170,11 @@ int dt_rv_shift_patch(const char *patch, size_t len, long shift, struct dt_sb *o
 /* ---- display lines ---- */
 
 struct builder {
+	const char *buf;   /* the patch text (fp->plain) */
 	struct dt_rv_line *l;
 	size_t n, alloc;
 	size_t run_start; /* first line of the current '-' run */
+	size_t add_start; /* its first '+' line (a '\\' line may come between) */
 	size_t dels, adds;
 };
 
@@ -179,26 +194,66 @@ static struct dt_rv_line *add_line(struct builder *b, unsigned char kind, size_t
 	return l;
 }
 
-/* Pairs a run of k '-' lines with the k '+' lines after it (diff-highlight). */
+/* Worth a word diff: at least half of the shorter line (leading blanks
+ * aside) is in common. */
+static int similar(const char *buf, const struct dt_rv_line *a, const struct dt_rv_line *b)
+{
+	struct dt_worddiff w;
+	size_t la = a->len, lb = b->len, lead;
+
+	if (la + lb > 2000)
+		return 0; /* up to 256 tries per run, at load time: keep each cheap */
+	for (lead = 0; lead < la && (buf[a->pos + lead] == ' ' || buf[a->pos + lead] == '\t'); lead++)
+		;
+	la -= lead;
+	for (lead = 0; lead < lb && (buf[b->pos + lead] == ' ' || buf[b->pos + lead] == '\t'); lead++)
+		;
+	lb -= lead;
+	dt_worddiff(buf + a->pos, a->len, buf + b->pos, b->len, &w);
+	return w.common && 2 * w.common >= (la < lb ? la : lb);
+}
+
+/* Pairs the '-' lines of a run with the '+' lines after it for word
+ * highlighting.  k and k, as diff-highlight does; else (small runs only)
+ * each '-' line with the next '+' line like it, in order, as a reader
+ * matches them. */
 static void close_run(struct builder *b)
 {
-	if (b->dels && b->dels == b->adds)
-		for (size_t k = 0; k < b->dels; k++) {
-			b->l[b->run_start + k].pair = (long)(b->run_start + b->dels + k);
-			b->l[b->run_start + b->dels + k].pair = (long)(b->run_start + k);
+	size_t s = b->run_start, p = b->add_start, d = b->dels, a = b->adds, k, c, next = 0;
+
+	if (d && d == a) {
+		for (k = 0; k < d; k++) {
+			b->l[s + k].pair = (long)(p + k);
+			b->l[p + k].pair = (long)(s + k);
 		}
+	} else if (d && a && d <= 16 && a <= 16) {
+		for (k = 0; k < d; k++)
+			for (c = next; c < a; c++)
+				if (similar(b->buf, &b->l[s + k], &b->l[p + c])) {
+					b->l[s + k].pair = (long)(p + c);
+					b->l[p + c].pair = (long)(s + k);
+					next = c + 1;
+					break;
+				}
+	}
 	b->dels = b->adds = 0;
 }
 
 static void track_run(struct builder *b, char origin)
 {
-	if (origin == '-' && !b->adds) {
+	if (origin == '\\')
+		return; /* "\ No newline at end of file" belongs to the line before */
+	if (origin == '-' && b->adds)
+		close_run(b);
+	if (origin == '-') {
 		if (!b->dels)
 			b->run_start = b->n - 1;
 		b->dels++;
 	} else if (origin == '+' && b->dels) {
+		if (!b->adds)
+			b->add_start = b->n - 1;
 		b->adds++;
-	} else if (origin != '\\') {
+	} else {
 		close_run(b);
 	}
 }
@@ -273,7 +328,7 @@ static void build_hunk(struct builder *b, const struct dt_fpatch *fp, size_t i)
 
 size_t dt_rv_build_lines(const struct dt_fpatch *fp, struct dt_rv_line **out)
 {
-	struct builder b = {0};
+	struct builder b = {.buf = fp->plain.buf};
 
 	for (size_t i = 0; i < fp->nr; i++) {
 		if (i == 0 && fp->mode_change) {
@@ -354,13 +409,15 @@ static void dirty(struct rv *v)
 
 static void subtitle(struct rv *v)
 {
-	char sub[96];
+	char sub[96], lb[32];
 	size_t n = nr_files(v);
+	const char *name = src_label(v, (int)v->src, lb, sizeof(lb));
 
 	if (v->done && v->r)
-		snprintf(sub, sizeof(sub), "%s · all answered", src_name[v->src]);
+		snprintf(sub, sizeof(sub), "%s · all answered", name);
 	else
-		snprintf(sub, sizeof(sub), "%s · %zu file%s", src_name[v->src], n, n == 1 ? "" : "s");
+		snprintf(sub, sizeof(sub), "%s · %zu file%s%s", name, n, n == 1 ? "" : "s",
+			 v->src == DT_RV_MR ? " · read-only" : "");
 	dt_pane_set_subtitle(v->pane, sub);
 }
 
@@ -465,6 +522,8 @@ static void open_source(struct rv *v, enum dt_rv_source src)
 	v->file = v->hunk = 0;
 	if (src == DT_RV_PROPOSED && v->store)
 		rc = dt_diff_open_proposed(&v->pd, v->store, NULL, &err);
+	else if (src == DT_RV_MR)
+		rc = v->mr_json ? dt_rv_mr_diff(v->mr_json, v->mr_len, &v->pd, &err) : 0;
 	else if (src != DT_RV_PROPOSED && v->repo)
 		rc = dt_review_open(&v->r, v->repo,
 				    src == DT_RV_STAGED ? DT_REVIEW_UNSTAGE : DT_REVIEW_STAGE, NULL,
@@ -529,8 +588,12 @@ static void draw_sources(struct rv *v, struct geom *g)
 	int x = 1;
 
 	for (int s = 0; s < DT_RV_NR_SOURCES && x < g->w; s++) {
+		char lb[32];
+
+		if (s == DT_RV_MR && !v->mr_json)
+			continue; /* only once a merge request's diffs came */
 		dt_sb_reset(&sb);
-		dt_sb_addf(&sb, " %s", src_name[s]);
+		dt_sb_addf(&sb, " %s", src_label(v, s, lb, sizeof(lb)));
 		if (s == DT_RV_PROPOSED)
 			dt_sb_addf(&sb, " %zu", v->store ? dt_proposal_nr(v->store) : (size_t)0);
 		else if (s == (int)v->src)
@@ -544,10 +607,35 @@ static void draw_sources(struct rv *v, struct geom *g)
 	dt_sb_release(&sb);
 }
 
-static void file_flags(const struct dt_diff_file *f, struct dt_sb *sb)
+/* The path, or both sides of a rename ("old → new"): each side is asked
+ * about on its own, as git add -p asks per path. */
+static void file_path(const struct dt_diff_file *f, struct dt_sb *sb)
 {
 	if (f->old_path != f->path)
-		dt_sb_addf(sb, " (from %s, %d%%)", f->old_path, f->similarity);
+		dt_sb_addf(sb, "%s → %s (%d%%)", f->old_path, f->path, f->similarity);
+	else if (f->renamed_to)
+		dt_sb_addf(sb, "%s → %s (%d%%, old path)", f->path, f->renamed_to, f->similarity);
+	else
+		dt_sb_adds(sb, f->path);
+}
+
+static const char *mode_kind(unsigned mode)
+{
+	return mode == 0120000 ? "symlink" : mode == 0160000 ? "submodule" : "file";
+}
+
+static void file_flags(const struct dt_diff_file *f, struct dt_sb *sb)
+{
+	if (f->ita)
+		dt_sb_adds(sb, " [intent to add]");
+	if (f->status == 'U')
+		dt_sb_adds(sb, " [unmerged: resolve it, then stage it; not asked about]");
+	if (f->status == 'T' && f->old_mode) /* the old side: the removal */
+		dt_sb_addf(sb, " [type change %s → %s: removal]", mode_kind(f->old_mode),
+			   mode_kind(f->other_mode));
+	else if (f->status == 'T')
+		dt_sb_addf(sb, " [type change %s → %s: addition]", mode_kind(f->other_mode),
+			   mode_kind(f->new_mode));
 	if (f->old_mode && f->new_mode && f->old_mode != f->new_mode)
 		dt_sb_addf(sb, " [mode %o → %o]", f->old_mode, f->new_mode);
 	if (f->submodule)
@@ -589,7 +677,7 @@ static void draw_file_row(struct rv *v, struct geom *g, int y, size_t i)
 	} else {
 		dt_sb_addf(&sb, "%14s", "");
 	}
-	dt_sb_adds(&sb, f->path);
+	file_path(f, &sb);
 	file_flags(f, &sb);
 	dt_put_clipped(v->pane->win, y, 1, g->w, sb.buf, sb.len,
 		       dt_theme_attr(file_elem(v, i, f)));
@@ -660,6 +748,8 @@ static const char *hunk_tag(struct rv *v, size_t hunk, enum dt_elem *e)
 	int staged = v->src == DT_RV_STAGED;
 
 	*e = DT_E_dim;
+	if (v->src == DT_RV_MR)
+		return hunk == v->hunk ? "◀ read-only" : "";
 	if (hunk == v->hunk && !v->done) {
 		*e = DT_E_review_current;
 		return v->src == DT_RV_UNSTAGED ? "◀ stage this hunk? y/n"
@@ -713,23 +803,25 @@ static enum dt_elem origin_elem(char origin)
 		: origin == '\\' ? DT_E_dim : DT_E_normal;
 }
 
-/* Text segments [0,s) [s,e) [e,len) with the middle one emphasised. */
+/* Text with the nr ranges hl (sorted, apart) emphasised. */
 static void draw_text(struct rv *v, int y, int x, int width, const char *t, size_t len,
-		      struct dt_range hl, enum dt_elem e, enum dt_elem emph)
+		      const struct dt_range *hl, size_t nr, enum dt_elem e, enum dt_elem emph)
 {
 	struct dt_sb sb = DT_SB_INIT;
-	size_t cut[4] = {0, hl.start, hl.end, len};
+	size_t at = 0, k = 0;
 	int col = 0, used = 0;
 
-	for (int k = 0; k < 3 && used < width; k++) {
-		int attr = dt_theme_attr(k == 1 ? emph : e);
+	while (at < len && used < width) {
+		int in = k < nr && at >= hl[k].start;
+		size_t to = in ? hl[k].end : k < nr ? hl[k].start : len;
 
 		dt_sb_reset(&sb);
-		dt_rv_expand(&sb, t + cut[k], cut[k + 1] - cut[k], &col);
-		if (!sb.len && k < 2)
-			continue;
-		used += dt_put_clipped(v->pane->win, y, x + used, width - used, sb.buf, sb.len,
-				       attr);
+		dt_rv_expand(&sb, t + at, to - at, &col);
+		if (sb.len)
+			used += dt_put_clipped(v->pane->win, y, x + used, width - used, sb.buf,
+					       sb.len, dt_theme_attr(in ? emph : e));
+		k += in;
+		at = to;
 	}
 	if (used < width)
 		put(v, y, x + used, width - used, "", DT_E_normal);
@@ -740,17 +832,23 @@ static void draw_body(struct rv *v, int y, int x, int width, size_t i)
 {
 	const struct dt_rv_line *l = &v->lines[i];
 	const char *buf = cur_patch(v)->plain.buf;
-	struct dt_range hl = {l->len, l->len}, other;
+	struct dt_worddiff w;
+	const struct dt_range *hl = NULL;
+	size_t nr = 0;
 	char origin[2] = {l->origin, 0};
 
-	if (l->pair >= 0 && l->origin == '-')
-		dt_intraline(buf + l->pos, l->len, buf + v->lines[l->pair].pos,
-			     v->lines[l->pair].len, &hl, &other);
-	else if (l->pair >= 0)
-		dt_intraline(buf + v->lines[l->pair].pos, v->lines[l->pair].len, buf + l->pos,
-			     l->len, &other, &hl);
+	if (l->pair >= 0) {
+		const struct dt_rv_line *o = &v->lines[l->pair];
+
+		if (l->origin == '-')
+			dt_worddiff(buf + l->pos, l->len, buf + o->pos, o->len, &w);
+		else
+			dt_worddiff(buf + o->pos, o->len, buf + l->pos, l->len, &w);
+		hl = l->origin == '-' ? w.a : w.b;
+		nr = l->origin == '-' ? w.na : w.nb;
+	}
 	put(v, y, x, 1, origin, origin_elem(l->origin));
-	draw_text(v, y, x + 1, width - 1, buf + l->pos, l->len, hl, origin_elem(l->origin),
+	draw_text(v, y, x + 1, width - 1, buf + l->pos, l->len, hl, nr, origin_elem(l->origin),
 		  l->origin == '+' ? DT_E_diff_add_word : DT_E_diff_del_word);
 }
 
@@ -831,7 +929,9 @@ static const char *area_message(struct rv *v, enum dt_elem *e)
 	}
 	if (v->src == DT_RV_PROPOSED && !v->store)
 		return "No agent proposals: the agent is not running.";
-	if (v->src != DT_RV_PROPOSED && !v->repo)
+	if (v->src == DT_RV_MR && !nr_files(v))
+		return "No changes in this merge request.";
+	if ((v->src == DT_RV_UNSTAGED || v->src == DT_RV_STAGED) && !v->repo)
 		return "Not in a git repository.";
 	if (v->done && v->r && v->undo_nr)
 		return "All answered. r lists what is left; u takes back the last answer.";
@@ -908,6 +1008,8 @@ static const char *hint_text(struct rv *v)
 			    : "lines: %j/%k extend · %y take only these · %n take all but these · %v leaves";
 	else if (v->done || !cur_file(v))
 		t = "%r reload · %< %> source";
+	else if (v->src == DT_RV_MR)
+		t = "read-only (a merge request) · %J/%K hunk · %< %> source";
 	else if (v->src == DT_RV_UNSTAGED)
 		t = "%y stage · %n skip · %s split · %e edit · %v lines · %d discard · %Y/%N file · "
 		    "%J/%K hunk · %u undo · %< %> source";
@@ -1483,10 +1585,41 @@ static void cmd_lines(struct rv *v)
 	dirty(v);
 }
 
+/* u in Proposed: the last landing comes back out of the working file. */
+static void proposed_undo(struct rv *v)
+{
+	struct dt_sb msg = DT_SB_INIT;
+	char *path = NULL;
+	int rc = v->store ? dt_proposal_undo(v->store, &path, &msg) : 1;
+
+	if (rc == 1) {
+		dt_app_message(v->app, "nothing to undo");
+	} else if (rc < 0) {
+		dt_app_error(v->app, "%s", msg.len ? msg.buf : "undo failed");
+	} else {
+		if (msg.len)
+			dt_app_error(v->app, "%s", msg.buf);
+		else
+			dt_app_message(v->app, "undone: the file is as it was and the proposal is back");
+		if (v->decided)
+			v->decided(v->decided_ud);
+		dt_diff_free(v->pd);
+		v->pd = NULL;
+		dt_sb_reset(&msg);
+		dt_diff_open_proposed(&v->pd, v->store, NULL, &msg);
+		if (dt_proposal_find(v->store, path) >= 0)
+			v->file = (size_t)dt_proposal_find(v->store, path);
+		v->hunk = 0;
+		sync_cursor(v);
+	}
+	free(path);
+	dt_sb_release(&msg);
+}
+
 static void cmd_undo(struct rv *v)
 {
 	if (!v->r) {
-		dt_app_message(v->app, "proposal decisions have landed: they are not undone here");
+		proposed_undo(v);
 		return;
 	}
 	engine_undo(v);
@@ -1494,12 +1627,33 @@ static void cmd_undo(struct rv *v)
 
 static void cmd_source(struct rv *v, int dir)
 {
-	open_source(v, (enum dt_rv_source)((v->src + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES));
+	int s = ((int)v->src + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES;
+
+	if (s == DT_RV_MR && !v->mr_json) /* no merge request to show yet */
+		s = (s + DT_RV_NR_SOURCES + dir) % DT_RV_NR_SOURCES;
+	open_source(v, (enum dt_rv_source)s);
+}
+
+/* A decision key where nothing can be decided. */
+static int read_only(struct rv *v, enum dt_rv_cmd c)
+{
+	if (v->src != DT_RV_MR)
+		return 0;
+	switch (c) {
+	case DT_RV_ACCEPT: case DT_RV_REJECT: case DT_RV_ACCEPT_FILE: case DT_RV_REJECT_FILE:
+	case DT_RV_SPLIT: case DT_RV_EDIT: case DT_RV_UNDO: case DT_RV_LINES: case DT_RV_DISCARD:
+		dt_app_message(v->app, "read-only: this is merge request !%ld", v->mr_iid);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static void run_cmd(struct rv *v, enum dt_rv_cmd c)
 {
 	v->touched = 1;
+	if (read_only(v, c))
+		return;
 	switch (c) {
 	case DT_RV_SOURCE_NEXT: cmd_source(v, 1); return;
 	case DT_RV_SOURCE_PREV: cmd_source(v, -1); return;
@@ -1619,6 +1773,7 @@ static void rv_free(struct dt_pane *p)
 		return;
 	dt_review_free(v->r);
 	dt_diff_free(v->pd);
+	free(v->mr_json);
 	drop_undo(v);
 	free(v->undo);
 	free(v->lines);
@@ -1689,6 +1844,84 @@ void dt_review_pane_proposals_changed(struct dt_pane *p, const char *path)
 		}
 	}
 	dirty(v);
+}
+
+void dt_review_pane_show_mr(struct dt_pane *p, long iid, const char *json, size_t len)
+{
+	struct rv *v = rv_of(p);
+
+	if (!v)
+		return;
+	free(v->mr_json);
+	v->mr_json = dt_xstrndup(json, len);
+	v->mr_len = len;
+	v->mr_iid = iid;
+	v->touched = 1; /* the user asked for it: agent proposals do not take over */
+	open_source(v, DT_RV_MR);
+}
+
+/* One GitLab diff as `git diff` prints it, so the hunk engine reads it. */
+static void mr_patch(const struct dt_gl_diff *g, const char *oldp, const char *newp, struct dt_sb *out)
+{
+	size_t n = g->diff ? strlen(g->diff) : 0;
+
+	dt_sb_addf(out, "diff --git a/%s b/%s\n", oldp, newp);
+	if (g->new_file)
+		dt_sb_adds(out, "new file mode 100644\n");
+	else if (g->deleted_file)
+		dt_sb_adds(out, "deleted file mode 100644\n");
+	else if (g->renamed_file)
+		dt_sb_addf(out, "rename from %s\nrename to %s\n", oldp, newp);
+	if (g->new_file)
+		dt_sb_adds(out, "--- /dev/null\n");
+	else
+		dt_sb_addf(out, "--- a/%s\n", oldp);
+	if (g->deleted_file)
+		dt_sb_adds(out, "+++ /dev/null\n");
+	else
+		dt_sb_addf(out, "+++ b/%s\n", newp);
+	dt_sb_add(out, g->diff, n);
+	if (n && g->diff[n - 1] != '\n')
+		dt_sb_addc(out, '\n');
+}
+
+int dt_rv_mr_diff(const char *json, size_t len, struct dt_diff **out, struct dt_sb *err)
+{
+	struct dt_gl_list l;
+	struct dt_diff_text *t;
+	struct dt_sb *texts;
+
+	*out = NULL;
+	if (dt_gl_parse_diffs(json, len, &l)) {
+		dt_sb_adds(err, "the merge request's diffs could not be read");
+		return -1;
+	}
+	t = dt_xcalloc(l.nr + 1, sizeof(*t));
+	texts = dt_xcalloc(l.nr + 1, sizeof(*texts));
+	for (size_t i = 0; i < l.nr; i++) {
+		const struct dt_gl_diff *g = DT_GL_ITEM(&l, struct dt_gl_diff, i);
+		const char *newp = g->new_path ? g->new_path : g->old_path ? g->old_path : "?";
+		const char *oldp = g->old_path ? g->old_path : newp;
+		int body = g->diff && *g->diff;
+
+		if (body)
+			mr_patch(g, oldp, newp, &texts[i]);
+		t[i] = (struct dt_diff_text){
+			.path = newp,
+			.old_path = g->renamed_file ? oldp : NULL,
+			.status = g->new_file ? 'A' : g->deleted_file ? 'D' : g->renamed_file ? 'R' : 'M',
+			.patch = texts[i].buf,
+			.len = texts[i].len,
+			.summary = body ? NULL : "no diff from GitLab (binary, or too large to send)",
+		};
+	}
+	dt_diff_open_texts(out, t, l.nr);
+	for (size_t i = 0; i < l.nr; i++)
+		dt_sb_release(&texts[i]);
+	free(texts);
+	free(t);
+	dt_gl_list_release(&l, (void (*)(void *))dt_gl_diff_release);
+	return 0;
 }
 
 void dt_review_pane_reload(struct dt_pane *p)

@@ -74,6 +74,19 @@ static void fill_local_panes(struct workbench *wb)
 				  "changes.");
 }
 
+/* The GitLab panel fetched a merge request's diffs: Review shows them as
+ * its read-only "MR !N" source, and takes the focus. */
+static void on_mr_diffs(void *ud, long iid, const char *json, size_t len)
+{
+	struct workbench *wb = ud;
+	struct dt_pane *p = dt_app_pane(wb->app, DT_PANE_REVIEW);
+
+	if (!dt_review_pane_is(p)) /* outside a repository: the MR source only */
+		dt_review_pane_attach(p, wb->app, NULL);
+	dt_review_pane_show_mr(p, iid, json, len);
+	dt_app_run(wb->app, "focus-review");
+}
+
 int dt_workbench_run(const struct dt_workbench_opts *opts)
 {
 	static const int sigs[] = {SIGTERM, SIGHUP, SIGINT, SIGWINCH, SIGQUIT, 0};
@@ -104,6 +117,7 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 	dt_app_set_status(wb.app, DT_ST_BRANCH, wb.ctx.branch);
 	fill_local_panes(&wb);
 	wb.panels = dt_panels_start(wb.app, &wb.rt.loop, wb.rt.net, wb.cfg, &wb.ctx, NULL);
+	dt_panels_on_review(wb.panels, on_mr_diffs, &wb);
 	dt_app_on_open(wb.app, on_open, &wb);
 	wb.agent = dt_agentview_new(wb.app, &wb.rt, wb.cfg, &wb.ctx, dt_panels_client(wb.panels));
 	dt_agentview_set_panels(wb.agent, wb.panels);

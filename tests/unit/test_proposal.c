@@ -216,6 +216,113 @@ static void new_and_deleted_files(void **state)
 	dt_sb_release(&err);
 }
 
+static mode_t mode_of(const char *name)
+{
+	char *p = path_in(name);
+	struct stat st;
+
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	return st.st_mode & 07777;
+}
+
+/* u after accepting: the exact bytes and mode come back, the proposal is
+ * there to decide again; a new file goes, a deleted one returns; and if the
+ * file no longer holds what was written, undo refuses and changes nothing. */
+static void undo_landings(void **state)
+{
+	static const char crlf[] = "one\r\ntwo\r\nthree"; /* no newline at the end */
+	struct dt_proposal_store *s;
+	struct dt_fpatch fp = DT_FPATCH_INIT;
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_decision *d;
+	char *t, *p, *path = NULL;
+	size_t n, undone;
+
+	(void)state;
+	put("work/u.txt", base_text, 0750);
+	put("work/c.txt", crlf, 0600);
+	put("work/del.txt", "keep me\n", 0640);
+	s = open_store(1);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), 1); /* nothing yet */
+	assert_null(path);
+	assert_int_equal(dt_proposal_propose(s, "u.txt", proposed_text, strlen(proposed_text), &err), 0);
+	load_patch(s, 0, &fp);
+	fp.hunk[0].use = DT_HUNK_USE; /* the first hunk lands, the second stays */
+	assert_int_equal(dt_proposal_apply(s, 0, &fp, &err), 0);
+	dt_fpatch_release(&fp);
+	t = get("work/u.txt");
+	assert_string_not_equal(t, base_text);
+	free(t);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), 0);
+	assert_string_equal(path, "u.txt");
+	free(path);
+	t = get("work/u.txt");
+	assert_string_equal(t, base_text);
+	free(t);
+	assert_int_equal(mode_of("work/u.txt"), 0750);
+	assert_int_equal(dt_proposal_nr(s), 1); /* back as it was: both hunks */
+	load_patch(s, 0, &fp);
+	assert_int_equal(fp.nr, 2);
+	dt_fpatch_release(&fp);
+
+	/* bytes exactly: CRLF and no final newline; a whole-file accept */
+	assert_int_equal(dt_proposal_propose(s, "c.txt", "ONE\n", 4, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "c.txt"), 1, &err), 0);
+	t = get("work/c.txt");
+	assert_string_equal(t, "ONE\n");
+	free(t);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	t = get("work/c.txt");
+	assert_string_equal(t, crlf);
+	free(t);
+	assert_int_equal(mode_of("work/c.txt"), 0600);
+
+	/* a new file goes away again; a deleted one comes back */
+	assert_int_equal(dt_proposal_propose(s, "n/new.txt", "fresh\n", 6, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "n/new.txt"), 1, &err), 0);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	p = path_in("work/n/new.txt");
+	assert_int_not_equal(access(p, F_OK), 0);
+	free(p);
+	assert_true(dt_proposal_find(s, "n/new.txt") >= 0);
+	assert_int_equal(dt_proposal_propose(s, "del.txt", NULL, 0, &err), 0);
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "del.txt"), 1, &err), 0);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), 0);
+	t = get("work/del.txt");
+	assert_string_equal(t, "keep me\n");
+	free(t);
+	assert_int_equal(mode_of("work/del.txt"), 0640);
+
+	/* the file changed after the accept: refused, nothing touched */
+	assert_int_equal(dt_proposal_decide_all(s, (size_t)dt_proposal_find(s, "u.txt"), 1, &err), 0);
+	put("work/u.txt", "someone else\n", 0750);
+	dt_sb_reset(&err);
+	assert_int_equal(dt_proposal_undo(s, &path, &err), -1);
+	assert_non_null(strstr(err.buf, "u.txt changed since it was accepted"));
+	free(path);
+	t = get("work/u.txt");
+	assert_string_equal(t, "someone else\n");
+	free(t);
+	/* a mode change counts as a change too */
+	put("work/u.txt", proposed_text, 0700);
+	dt_sb_reset(&err);
+	assert_int_equal(dt_proposal_undo(s, NULL, &err), -1);
+	/* the agent is told */
+	d = dt_proposal_decisions(s, &n);
+	assert_true(n >= 2);
+	assert_int_equal(d[0].kind, DT_DECISION_ACCEPTED);
+	assert_int_equal(d[1].kind, DT_DECISION_UNDONE);
+	assert_string_equal(d[1].path, "u.txt");
+	undone = 0;
+	for (size_t k = 0; k < n; k++)
+		undone += d[k].kind == DT_DECISION_UNDONE;
+	assert_int_equal(undone, 4); /* u, c, n/new, del; not the refused one */
+	dt_decisions_free(d, n);
+	dt_proposal_store_free(s);
+	dt_sb_release(&err);
+}
+
 /* ---- hunk engine ---- */
 
 static const char patch1[] =
@@ -335,6 +442,120 @@ static void intraline_ranges(void **state)
 	assert_int_equal(ra.start, 0); /* never inside a word or a UTF-8 character */
 }
 
+static void worddiff_words(void **state)
+{
+	struct dt_worddiff w;
+	const char *a = "return foo(bar, 1);", *b = "return foo(baz, 2);";
+
+	(void)state;
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_true(w.words);
+	assert_int_equal(w.na, 2); /* "bar" and "1", not one span across ", " */
+	assert_int_equal(w.a[0].start, 11);
+	assert_int_equal(w.a[0].end, 14);
+	assert_int_equal(w.a[1].start, 16);
+	assert_int_equal(w.a[1].end, 17);
+	assert_int_equal(w.nb, 2);
+	assert_int_equal(w.b[1].start, 16);
+
+	/* changed words separated by blanks only make one range */
+	a = "a bb cc d";
+	b = "a xx yy zz d";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 2);
+	assert_int_equal(w.a[0].end, 7);
+	assert_int_equal(w.nb, 1);
+	assert_int_equal(w.b[0].start, 2);
+	assert_int_equal(w.b[0].end, 10);
+
+	/* an insertion: nothing to mark on the old side */
+	a = "f(x);";
+	b = "f(x, y);";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 0);
+	assert_int_equal(w.nb, 1);
+	assert_int_equal(w.b[0].start, 3);
+	assert_int_equal(w.b[0].end, 6);
+
+	/* identical lines, and lines with only blanks in common */
+	dt_worddiff(a, strlen(a), a, strlen(a), &w);
+	assert_int_equal(w.na + w.nb, 0);
+	a = "foo bar";
+	b = "baz qux";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_true(w.words);
+	assert_int_equal(w.na + w.nb, 0);
+	assert_int_equal(w.common, 0);
+}
+
+static void worddiff_utf8(void **state)
+{
+	struct dt_worddiff w;
+	/* a non-ASCII letter belongs to its word: the whole word changes */
+	const char *a = "straße x", *b = "strasse x";
+
+	(void)state;
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 0);
+	assert_int_equal(w.a[0].end, 7); /* "straße" is 7 bytes */
+	assert_int_equal(w.b[0].end, 7);
+
+	/* CJK characters are tokens of their own */
+	a = "日本語です";
+	b = "日本人です";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 6);
+	assert_int_equal(w.a[0].end, 9);
+
+	/* Unicode punctuation splits words; a bad byte stands alone */
+	a = "x—old—y";
+	b = "x—new—y";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 4);
+	assert_int_equal(w.a[0].end, 7);
+	a = "ab\xff cd";
+	b = "ab\xfe cd";
+	dt_worddiff(a, strlen(a), b, strlen(b), &w);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 2);
+	assert_int_equal(w.a[0].end, 3);
+}
+
+static void worddiff_caps(void **state)
+{
+	struct dt_sb a = DT_SB_INIT, b = DT_SB_INIT;
+	struct dt_worddiff w;
+	size_t i;
+
+	(void)state;
+	/* 30 changes: 16 ranges, the last one stretching to the last change */
+	for (i = 0; i < 30; i++) {
+		dt_sb_addf(&a, "k%zu = a%zu; ", i, i);
+		dt_sb_addf(&b, "k%zu = b%zu; ", i, i);
+	}
+	dt_worddiff(a.buf, a.len, b.buf, b.len, &w);
+	assert_true(w.words);
+	assert_int_equal(w.na, DT_WORDDIFF_MAX_RANGES);
+	assert_int_equal(w.a[DT_WORDDIFF_MAX_RANGES - 1].end, a.len - 2);
+	/* a line too long for the table falls back to prefix/suffix */
+	dt_sb_reset(&a);
+	dt_sb_reset(&b);
+	for (i = 0; i < 3000; i++) {
+		dt_sb_addf(&a, "w%zu ", i);
+		dt_sb_addf(&b, "w%zu ", i % 7 ? i : i + 1);
+	}
+	dt_worddiff(a.buf, a.len, b.buf, b.len, &w);
+	assert_false(w.words);
+	assert_int_equal(w.na, 1);
+	assert_int_equal(w.a[0].start, 0); /* "w0" differs */
+	dt_sb_release(&a);
+	dt_sb_release(&b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -358,7 +579,11 @@ int main(void)
 		cmocka_unit_test(split_recount_reassemble),
 		cmocka_unit_test(line_mode_and_edit),
 		cmocka_unit_test(reverse_and_apply_buffer),
+		cmocka_unit_test(undo_landings),
 		cmocka_unit_test(intraline_ranges),
+		cmocka_unit_test(worddiff_words),
+		cmocka_unit_test(worddiff_utf8),
+		cmocka_unit_test(worddiff_caps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

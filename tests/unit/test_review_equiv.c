@@ -455,6 +455,151 @@ static void thousands_of_hunks(void **state)
 	assert_true(run_case(&c));
 }
 
+/* ---- fixed cases: intent-to-add, renames, type changes ---- */
+
+/* The index and what git status says of it (intent-to-add flags, renames). */
+#define INDEX_CMD "cd %s && echo $(" GIT " write-tree 2>/dev/null)$( (" GIT " ls-files -s && " GIT \
+		  " ls-files --debug | grep -o 'flags: [0-9a-f]*') | git hash-object --stdin)" \
+		  "$(" GIT " status --porcelain | git hash-object --stdin)"
+
+/* A base of three files, then setup (shell, in the repository), then the
+ * same answers to git and to the engine.  Returns 1 if both ended alike. */
+static int run_fixed(const char *name, const char *setup_cmd, enum mode mode, const char *ans)
+{
+	struct dt_sb a = DT_SB_INIT, b = DT_SB_INIT;
+	char *ia, *ib;
+	int same;
+
+	dt_sb_addf(&a, "%s/a", root);
+	dt_sb_addf(&b, "%s/b", root);
+	sh("rm -rf %s %s && mkdir -p %s && cd %s && " GIT " init -q -b main", a.buf, b.buf, a.buf,
+	   a.buf);
+	write_file(a.buf, "old.txt", "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\n", 40);
+	write_file(a.buf, "keep.txt", "k1\nk2\nk3\n", 9);
+	write_file(a.buf, "dir/z.txt", "z\n", 2);
+	assert_int_equal(sh("cd %s && " GIT " add -A && " GIT " commit -qm base", a.buf), 0);
+	assert_int_equal(sh("cd %s && (%s) >/dev/null 2>&1", a.buf, setup_cmd), 0);
+	write_file(root, "answers", ans, strlen(ans));
+	sh("cp -a %s %s", a.buf, b.buf);
+	sh("cd %s && " GIT " %s < %s/answers >/dev/null 2>&1", a.buf, git_cmd[mode], root);
+	run_engine(b.buf, mode, ans, NULL);
+	ia = capture(INDEX_CMD, a.buf);
+	ib = capture(INDEX_CMD, b.buf);
+	same = !strcmp(ia, ib);
+	if (!same) {
+		fprintf(stderr, "fixed case %s (git %s, answers %s): git %s, engine %s\n", name,
+			git_cmd[mode], ans, ia, ib);
+		if (getenv("DT_EQUIV_KEEP"))
+			sh("cp -a %s %s-keep-%s", root, root, name);
+	}
+	free(ia);
+	free(ib);
+	dt_sb_release(&a);
+	dt_sb_release(&b);
+	return same;
+}
+
+#define RENAME_ITA "git mv old.txt new.txt && git reset -q && git add -N new.txt"
+#define RENAME_STAGED "git mv old.txt new.txt && printf 'one\\nTWO\\n' >> new.txt && git add -A"
+
+#define TYPECHANGE "rm old.txt && ln -s keep.txt old.txt && echo k4 >> keep.txt"
+#define GITC "git -c user.name=t -c user.email=t@example.invalid "
+#define CONFLICT "git checkout -qb o && echo A > old.txt && " GITC "commit -qam o && " \
+		 "git checkout -q main && echo B > old.txt && " GITC "commit -qam m && " \
+		 "(" GITC "merge o; true) && echo k4 >> keep.txt && echo z2 >> dir/z.txt"
+
+static const struct fixed {
+	const char *name, *setup;
+	enum mode mode;
+	const char *answers;
+} fixed[] = {
+	/* git add -N: add -p asks "Stage addition" of the whole file */
+	{ "ita-y", "printf 'a\\nb\\n' > n.txt && git add -N n.txt", M_ADD, "y\n" },
+	{ "ita-n", "printf 'a\\nb\\n' > n.txt && git add -N n.txt", M_ADD, "n\n" },
+	{ "ita-two", "printf 'a\\n' > m.txt && printf 'b\\n' > n.txt && git add -N m.txt n.txt && "
+		     "echo k4 >> keep.txt", M_ADD, "n\ny\ny\n" },
+	{ "ita-checkout", "printf 'a\\n' > n.txt && git add -N n.txt && echo k4 >> keep.txt",
+	  M_CHECKOUT, "y\nn\n" },
+	/* git reset -p offers an intent-to-add entry as an empty addition */
+	{ "ita-reset-y", "printf 'a\\n' > n.txt && git add -N n.txt && echo k4 >> keep.txt && "
+			 "git add keep.txt", M_RESET, "y\ny\n" },
+	{ "ita-reset-ny", "printf 'a\\n' > n.txt && git add -N n.txt && echo k4 >> keep.txt && "
+			  "git add keep.txt", M_RESET, "n\ny\n" },
+	/* a rename the user has not staged: git status shows R (via -N);
+	 * add -p asks per path, the addition and the deletion apart */
+	{ "rename-ita-yy", RENAME_ITA, M_ADD, "y\ny\n" },
+	{ "rename-ita-yn", RENAME_ITA, M_ADD, "y\nn\n" },
+	{ "rename-ita-ny", RENAME_ITA, M_ADD, "n\ny\n" },
+	/* a staged rename with a change: reset -p asks per path too */
+	{ "rename-staged-yy", RENAME_STAGED, M_RESET, "y\ny\n" },
+	{ "rename-staged-yn", RENAME_STAGED, M_RESET, "y\nn\n" },
+	{ "rename-staged-ny", RENAME_STAGED, M_RESET, "n\ny\n" },
+	/* file -> symlink: git asks about the deletion, then the addition */
+	{ "typechange-yy", TYPECHANGE, M_ADD, "y\ny\ny\n" },
+	{ "typechange-yn", TYPECHANGE, M_ADD, "n\ny\nn\n" },
+	{ "typechange-ny", TYPECHANGE, M_ADD, "y\nn\ny\n" },
+	{ "typechange-back", "rm old.txt && ln -s keep.txt old.txt && git add old.txt && "
+			     "rm old.txt && echo plain > old.txt", M_ADD, "y\ny\n" },
+	{ "typechange-staged", TYPECHANGE " && git add -A", M_RESET, "n\ny\ny\n" },
+	{ "typechange-checkout", TYPECHANGE, M_CHECKOUT, "y\nn\nn\n" },
+	/* an unmerged path is not asked about ("needs merge"); the rest is */
+	{ "conflict-add", CONFLICT, M_ADD, "y\nn\n" },
+	{ "conflict-add-yy", CONFLICT, M_ADD, "y\ny\n" },
+	{ "rename-staged-unstage", RENAME_STAGED " && echo k4 >> keep.txt && git add keep.txt",
+	  M_RESET, "n\ny\nn\n" },
+};
+
+/* What the engine refuses (git would delete the file), saying why and
+ * changing nothing: discarding a type change or an intent-to-add file. */
+static void refusals(void **state)
+{
+	static const char *const setups[] = { "rm old.txt && ln -s keep.txt old.txt", "printf 'a\\n' > n.txt && git add -N n.txt" };
+	static const char *const paths[] = { "old.txt", "n.txt" };
+
+	(void)state;
+	for (size_t c = 0; c < 2; c++) {
+		struct dt_repo *repo = NULL;
+		struct dt_review *r = NULL;
+		struct dt_sb err = DT_SB_INIT, a = DT_SB_INIT;
+		char *before, *after;
+		size_t f, h;
+		int failed = 0;
+
+		dt_sb_addf(&a, "%s/a", root);
+		sh("rm -rf %s && mkdir -p %s && cd %s && " GIT " init -q -b main", a.buf, a.buf, a.buf);
+		write_file(a.buf, "old.txt", "one\n", 4);
+		write_file(a.buf, "keep.txt", "k1\n", 3);
+		assert_int_equal(sh("cd %s && " GIT " add -A && " GIT " commit -qm base", a.buf), 0);
+		assert_int_equal(sh("cd %s && (%s) >/dev/null 2>&1", a.buf, setups[c]), 0);
+		before = capture(STATE_CMD "$(ls -l %s | cut -c1)", a.buf, paths[c]);
+		assert_int_equal(dt_repo_open(&repo, a.buf, &err), 0);
+		assert_int_equal(dt_review_open(&r, repo, DT_REVIEW_DISCARD, NULL, &err), 0);
+		while (!dt_review_cursor(r, &f, &h))
+			if (dt_review_key(r, 'y', &err) && strstr(err.buf, paths[c]) &&
+			    strstr(err.buf, "not supported"))
+				failed = 1;
+		dt_review_free(r);
+		dt_repo_free(repo);
+		after = capture(STATE_CMD "$(ls -l %s | cut -c1)", a.buf, paths[c]);
+		assert_true(failed);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+		dt_sb_release(&err);
+		dt_sb_release(&a);
+	}
+}
+
+static void fixed_cases(void **state)
+{
+	unsigned bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		bad += !run_fixed(fixed[i].name, fixed[i].setup, fixed[i].mode, fixed[i].answers);
+	assert_int_equal(bad, 0);
+}
+
 static int setup(void **state)
 {
 	char home[96];
@@ -488,6 +633,8 @@ int main(void)
 		cmocka_unit_test(checkout_p),
 		cmocka_unit_test(edits),
 		cmocka_unit_test(thousands_of_hunks),
+		cmocka_unit_test(fixed_cases),
+		cmocka_unit_test(refusals),
 		cmocka_unit_test(corpus_changes_things),
 	};
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "duoterm/core/proc.h"
+#include "duoterm/git/diff.h"
 #include "duoterm/git/repo.h"
 #include "duoterm/git/review.h"
 #include "duoterm/ui/panel_review.h"
@@ -115,6 +116,112 @@ static void lines_of_deletion_and_mode(void **state)
 	assert_int_equal(l[2].pair, 3);
 	free(l);
 	dt_fpatch_release(&fp);
+	dt_sb_release(&err);
+}
+
+/* Runs of unequal length pair each '-' with the next '+' like it; a
+ * "\ No newline" line between the sides is not a partner. */
+static void lines_pair_unequal_runs(void **state)
+{
+	static const char text[] = "diff --git a/f b/f\n"
+				   "index 1111111..2222222 100644\n"
+				   "--- a/f\n"
+				   "+++ b/f\n"
+				   "@@ -1,3 +1,3 @@\n"
+				   "-\tint count = 1;\n"
+				   "-\tgone();\n"
+				   "+\tint count = 2;\n"
+				   " x\n"
+				   "-\tcall(a, b);\n"
+				   "+\tnew_thing();\n"
+				   "+\tcall(a, c);\n"
+				   " y\n"
+				   "-last one\n"
+				   "\\ No newline at end of file\n"
+				   "+last two\n"
+				   "\\ No newline at end of file\n";
+	struct dt_fpatch fp = DT_FPATCH_INIT;
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_rv_line *l;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dt_fpatch_parse(&fp, text, strlen(text), &err), 0);
+	n = dt_rv_build_lines(&fp, &l);
+	assert_int_equal(n, 13);
+	assert_int_equal(l[1].pair, 3); /* "int count" with "int count" */
+	assert_int_equal(l[3].pair, 1);
+	assert_int_equal(l[2].pair, -1); /* gone() has no partner */
+	assert_int_equal(l[5].pair, 7);  /* call(a, b) skips new_thing() */
+	assert_int_equal(l[6].pair, -1);
+	assert_int_equal(l[7].pair, 5);
+	assert_int_equal(l[10].origin, '\\');
+	assert_int_equal(l[9].pair, 11);
+	assert_int_equal(l[11].pair, 9);
+	assert_int_equal(l[10].pair, -1);
+	free(l);
+	dt_fpatch_release(&fp);
+	dt_sb_release(&err);
+}
+
+/* A merge request's diffs from GitLab become read-only files with hunks:
+ * modified, new, deleted, renamed, and one GitLab sent no diff for. */
+static void mr_diffs(void **state)
+{
+	static const char json[] =
+		"[{\"old_path\":\"src/a.c\",\"new_path\":\"src/a.c\",\"new_file\":false,"
+		"\"deleted_file\":false,\"renamed_file\":false,\"diff\":\"@@ -1,3 +1,3 @@\\n a\\n-b old\\n"
+		"+b new\\n c\\n@@ -10,2 +10,3 @@ f()\\n j\\n+k\\n l\\n\"},"
+		"{\"old_path\":\"n.txt\",\"new_path\":\"n.txt\",\"new_file\":true,\"diff\":"
+		"\"@@ -0,0 +1,2 @@\\n+x\\n+y\\n\"},"
+		"{\"old_path\":\"gone.txt\",\"new_path\":\"gone.txt\",\"deleted_file\":true,\"diff\":"
+		"\"@@ -1 +0,0 @@\\n-z\\n\"},"
+		"{\"old_path\":\"old/r.md\",\"new_path\":\"new/r.md\",\"renamed_file\":true,\"diff\":"
+		"\"@@ -1 +1 @@\\n-t\\n+T\"},"
+		"{\"old_path\":\"logo.png\",\"new_path\":\"logo.png\",\"diff\":\"\"}]";
+	struct dt_diff *d = NULL;
+	struct dt_diff_file *f;
+	struct dt_sb err = DT_SB_INIT;
+	struct dt_rv_line *l;
+
+	(void)state;
+	assert_int_equal(dt_rv_mr_diff(json, strlen(json), &d, &err), 0);
+	assert_int_equal(dt_diff_nr(d), 5);
+	assert_int_equal(dt_diff_source(d), DT_DIFF_TEXTS);
+	f = dt_diff_file(d, 0);
+	assert_int_equal(f->status, 'M');
+	assert_int_equal(dt_diff_load(d, 0, &err), 0);
+	assert_int_equal(f->patch.nr, 2);
+	assert_int_equal(f->adds, 2);
+	assert_int_equal(f->dels, 1);
+	assert_int_equal(dt_rv_build_lines(&f->patch, &l), 9);
+	assert_int_equal(l[2].pair, 3); /* word highlighting works here too */
+	free(l);
+	f = dt_diff_file(d, 1);
+	assert_int_equal(f->status, 'A');
+	assert_int_equal(dt_diff_load(d, 1, &err), 0);
+	assert_true(f->patch.added);
+	assert_int_equal(f->adds, 2);
+	f = dt_diff_file(d, 2);
+	assert_int_equal(f->status, 'D');
+	assert_int_equal(dt_diff_load(d, 2, &err), 0);
+	assert_true(f->patch.deleted);
+	assert_int_equal(f->dels, 1);
+	f = dt_diff_file(d, 3);
+	assert_int_equal(f->status, 'R');
+	assert_string_equal(f->old_path, "old/r.md");
+	assert_string_equal(f->path, "new/r.md");
+	assert_int_equal(dt_diff_load(d, 3, &err), 0); /* no final newline from GitLab */
+	assert_int_equal(f->adds, 1);
+	f = dt_diff_file(d, 4);
+	assert_int_equal(dt_diff_load(d, 4, &err), 0);
+	assert_int_equal(f->patch.nr, 0);
+	assert_non_null(strstr(f->summary, "no diff from GitLab"));
+	dt_diff_free(d);
+	/* not a list of diffs: an error, no diff */
+	assert_int_equal(dt_rv_mr_diff("{\"message\":\"404\"}", 17, &d, &err), -1);
+	assert_null(d);
+	assert_true(err.len > 0);
 	dt_sb_release(&err);
 }
 
@@ -273,6 +380,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lines_of_two_hunks),
 		cmocka_unit_test(lines_of_deletion_and_mode),
+		cmocka_unit_test(lines_pair_unequal_runs),
+		cmocka_unit_test(mr_diffs),
 		cmocka_unit_test(expand_tabs_and_controls),
 		cmocka_unit_test(shift_headers),
 		cmocka_unit_test(default_keys),

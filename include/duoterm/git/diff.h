@@ -8,10 +8,12 @@
  *   DT_DIFF_STAGED    HEAD -> index           (what `git reset -p` offers)
  *   DT_DIFF_PROPOSED  working file -> agent proposal (dt_diff_open_proposed)
  *
- * Files come in git's order (by path, bytewise).  Without
- * DT_DIFF_FIND_RENAMES there is no rename detection, exactly like the
- * plumbing `git add -p` runs; with it, renames are shown as one 'R' entry
- * (display only: the review engine never sets it).
+ * Files come in git's order (by path, bytewise), one per path, exactly as
+ * the plumbing `git add -p` runs lists them (no rename detection).  With
+ * DT_DIFF_FIND_RENAMES (the default) the two sides of what `git diff -M`
+ * and git status call a rename are marked: status 'R' on both, the new
+ * side's old_path and the old side's renamed_to naming the other.  Display
+ * only: each side is still its own file with its own hunks.
  *
  * The dt_diff owns every file and patch; pointers stay valid until
  * dt_diff_free(), or for a file's patch until dt_diff_unload() of that file.
@@ -26,7 +28,7 @@
 #include "duoterm/git/hunk.h"
 #include "duoterm/git/repo.h"
 
-enum dt_diff_source { DT_DIFF_UNSTAGED, DT_DIFF_STAGED, DT_DIFF_PROPOSED };
+enum dt_diff_source { DT_DIFF_UNSTAGED, DT_DIFF_STAGED, DT_DIFF_PROPOSED, DT_DIFF_TEXTS };
 
 #define DT_DIFF_FIND_RENAMES 1u
 
@@ -36,16 +38,21 @@ struct dt_diff_options {
 };
 
 #define DT_DIFF_DEFAULT_MAX_SIZE (8u << 20)
-#define DT_DIFF_OPTIONS_INIT {DT_DIFF_DEFAULT_MAX_SIZE, 0}
+#define DT_DIFF_OPTIONS_INIT {DT_DIFF_DEFAULT_MAX_SIZE, DT_DIFF_FIND_RENAMES}
 
 struct dt_diff_file {
 	char *path;         /* new path */
-	char *old_path;     /* same string as path unless renamed */
-	char status;        /* 'M' 'A' 'D' 'R' 'T' (type change) */
+	char *old_path;     /* same string as path unless the new side of a rename */
+	char *renamed_to;   /* the old side of a rename: its new path, else NULL */
+	char status;        /* 'M' 'A' 'D' 'R', 'T' (type change: the path's deletion
+			     * then its addition, two files), 'U' (unmerged: no
+			     * hunks, never asked about, as git add -p skips it) */
 	int similarity;     /* renames, 0..100 */
 	unsigned old_mode, new_mode; /* 0 where the side is absent */
 	unsigned binary : 1, submodule : 1, too_big : 1, loaded : 1, stale : 1;
 	unsigned counted : 1; /* adds and dels are known (kept after an unload) */
+	unsigned ita : 1;     /* added with `git add -N` (status 'A') */
+	unsigned other_mode;  /* 'T': the mode on the other side of the type change */
 	size_t adds, dels;  /* valid once loaded (or counted) */
 	size_t loaded_nr;   /* patch.nr as loaded (a split changes it) */
 	struct dt_fpatch patch; /* valid once loaded; empty for binary/too_big */
@@ -61,6 +68,16 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 /* Lists the proposals of a store (each vs its working file). */
 int dt_diff_open_proposed(struct dt_diff **out, struct dt_proposal_store *store,
 			  const struct dt_diff_options *opts, struct dt_sb *err);
+/* A read-only list made from patch texts (e.g. a merge request's diffs):
+ * each one file's diff as `git diff` prints it ("diff --git" on). */
+struct dt_diff_text {
+	const char *path, *old_path; /* old_path NULL: same as path */
+	char status;                 /* 'M' 'A' 'D' 'R' */
+	const char *patch;
+	size_t len;
+	const char *summary;         /* shown when there are no hunks, or NULL */
+};
+void dt_diff_open_texts(struct dt_diff **out, const struct dt_diff_text *t, size_t nr);
 void dt_diff_free(struct dt_diff *d);
 
 enum dt_diff_source dt_diff_source(const struct dt_diff *d);

@@ -115,4 +115,28 @@ struct dt_range {
 void dt_intraline(const char *a, size_t alen, const char *b, size_t blen, struct dt_range *ra,
 		  struct dt_range *rb);
 
+/* Word diff of a '-' line a against its '+' line b, as `git diff
+ * --word-diff` sees words: tokens are runs of word characters (letters,
+ * digits, '_', any non-ASCII letter), runs of blanks, and single
+ * punctuation characters (ASCII, or Unicode punctuation and symbols); a
+ * CJK character is a token of its own; no token ever cuts a UTF-8
+ * character.  The tokens not in the longest common subsequence are the
+ * changed parts, merged into ranges (changed tokens separated only by
+ * blanks make one range).  Lines with nothing but blanks in common get no
+ * ranges (they are simply different lines, as diff-highlight treats them).
+ * Long lines (more than DT_WORDDIFF_MAX_TOKENS tokens between the common
+ * prefix and suffix, or a table over DT_WORDDIFF_MAX_CELLS) fall back to
+ * dt_intraline's one range each.  More than DT_WORDDIFF_MAX_RANGES ranges:
+ * the last one stretches to cover the rest. */
+#define DT_WORDDIFF_MAX_RANGES 16
+#define DT_WORDDIFF_MAX_TOKENS 512
+#define DT_WORDDIFF_MAX_CELLS 65536
+struct dt_worddiff {
+	struct dt_range a[DT_WORDDIFF_MAX_RANGES], b[DT_WORDDIFF_MAX_RANGES];
+	size_t na, nb;
+	size_t common;    /* bytes of a in common tokens, blanks not counted */
+	unsigned words : 1; /* 1: a word diff; 0: the prefix/suffix fallback */
+};
+void dt_worddiff(const char *a, size_t alen, const char *b, size_t blen, struct dt_worddiff *out);
+
 #endif

@@ -48,7 +48,12 @@ struct dt_proposal {
 	char diffed[41];     /* blob id of the working file the last diff used */
 };
 
-enum dt_decision_kind { DT_DECISION_ACCEPTED, DT_DECISION_REJECTED, DT_DECISION_STALE };
+enum dt_decision_kind {
+	DT_DECISION_ACCEPTED,
+	DT_DECISION_REJECTED,
+	DT_DECISION_STALE,
+	DT_DECISION_UNDONE, /* the user took a landing back (dt_proposal_undo) */
+};
 
 struct dt_decision {
 	char *path;
@@ -92,6 +97,18 @@ int dt_proposal_apply(struct dt_proposal_store *s, size_t i, struct dt_fpatch *f
 		      struct dt_sb *err);
 /* Whole file: accept (use 1) or reject (use 0) everything. */
 int dt_proposal_decide_all(struct dt_proposal_store *s, size_t i, int use, struct dt_sb *err);
+
+/* Takes back the last landing (dt_proposal_apply / decide_all): the
+ * working file gets exactly its previous bytes and mode again (or is
+ * removed if it was new, or comes back if it was deleted), a change staged
+ * with it is unstaged, and the proposal is as it was before, to be decided
+ * again; recorded as "undone".  Only if the file still holds exactly what
+ * was written: else -1 and msg says why, nothing changed.  *path (if not
+ * NULL; free it) gets the path concerned, unless there was nothing to
+ * undo.  0, 1 if there
+ * is nothing to undo, -1.  Landings are remembered in memory (the last 64),
+ * not across a restart. */
+int dt_proposal_undo(struct dt_proposal_store *s, char **path, struct dt_sb *msg);
 
 /* Checks an edited hunk of fp (after dt_fpatch_edit) against the text it
  * will apply to: parses with git_diff_from_buffer and applies in memory,

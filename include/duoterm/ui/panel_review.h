@@ -2,11 +2,13 @@
  * The Review pane: the user's side of the review engine (git/review.h) and
  * of the proposal store (git/proposal.h).
  *
- * Three sources, switched with < and >:
+ * Sources, switched with < and >:
  *   Proposed  the agent's proposals against the working files;
  *   Unstaged  index -> working tree, answered as `git add -p` asks;
  *   Staged    HEAD -> index, as `git reset -p` asks (here y keeps a hunk
- *             staged and n unstages it: "reject" means unstage).
+ *             staged and n unstages it: "reject" means unstage);
+ *   MR !N     a merge request's diffs from GitLab, read-only (there only
+ *             once the GitLab panel sent some: dt_review_pane_show_mr).
  * It opens on Proposed when the agent has proposals, else on Unstaged.
  *
  * The pane shows the source bar, the file list (status letter, +/- counts,
@@ -38,7 +40,7 @@ struct dt_app;
 struct dt_repo;
 struct dt_proposal_store;
 
-enum dt_rv_source { DT_RV_PROPOSED, DT_RV_UNSTAGED, DT_RV_STAGED, DT_RV_NR_SOURCES };
+enum dt_rv_source { DT_RV_PROPOSED, DT_RV_UNSTAGED, DT_RV_STAGED, DT_RV_MR, DT_RV_NR_SOURCES };
 
 /* Called after decisions on proposals landed (the agent reads them with
  * dt_proposal_decisions: wire it to dt_agent_review_changed). */
@@ -52,6 +54,10 @@ void dt_review_pane_set_proposals(struct dt_pane *p, struct dt_proposal_store *s
 /* The agent proposed a change to path: refresh Proposed (and open it if
  * the user has not used the pane yet). */
 void dt_review_pane_proposals_changed(struct dt_pane *p, const char *path);
+/* A merge request's diffs (GitLab's JSON of /merge_requests/:iid/diffs):
+ * kept as the read-only source "MR !iid" and shown now; the decision keys
+ * answer "read-only: this is merge request !iid". */
+void dt_review_pane_show_mr(struct dt_pane *p, long iid, const char *json, size_t len);
 /* Lists the current source again (after the work tree changed). */
 void dt_review_pane_reload(struct dt_pane *p);
 /* 1 if p is a Review pane (attached). */
@@ -104,6 +110,11 @@ size_t dt_rv_build_lines(const struct dt_fpatch *fp, struct dt_rv_line **out);
 /* Appends s as it draws from column *col: tabs to the next multiple of 8,
  * control characters and bad UTF-8 as U+FFFD; advances *col. */
 void dt_rv_expand(struct dt_sb *out, const char *s, size_t len, int *col);
+/* The read-only diff of a merge request from GitLab's /diffs JSON (parsed
+ * with dt_gl_parse_diffs; each entry becomes a `git diff`-style patch).
+ * 0, or -1 with err when the JSON is not a list of diffs. */
+struct dt_diff;
+int dt_rv_mr_diff(const char *json, size_t len, struct dt_diff **out, struct dt_sb *err);
 /* Copies patch text to out with every "@@ -a,b +c,d @@" start moved by
  * shift lines (both sides).  0, or -1 if a start would go below 1. */
 int dt_rv_shift_patch(const char *patch, size_t len, long shift, struct dt_sb *out);
