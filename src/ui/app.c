@@ -32,6 +32,24 @@ void dt_app_end_screen(void)
 	}
 }
 
+void dt_app_suspend(struct dt_app *app, int *mouse, int *links)
+{
+	*mouse = app->term.mouse;
+	*links = app->term.links;
+	def_prog_mode();
+	endwin();
+	dt_term_stop(&app->term); /* after endwin: its output is flushed */
+}
+
+void dt_app_resume(struct dt_app *app, int mouse, int links)
+{
+	reset_prog_mode();
+	dt_term_start(&app->term, STDOUT_FILENO, mouse);
+	app->term.links = links;
+	refresh();
+	dt_app_run(app, "redraw");
+}
+
 /* ---- configuration ---- */
 
 struct ui_cfg {

@@ -1332,17 +1332,14 @@ static int run_editor(struct rv *v, const char *path)
 {
 	const char *ed = getenv("VISUAL");
 	struct dt_sb cmd = DT_SB_INIT;
-	int rc;
+	int rc, mouse, links;
 
 	if (!ed || !*ed)
 		ed = getenv("EDITOR");
 	dt_sb_addf(&cmd, "%s '%s'", ed && *ed ? ed : "vi", path);
-	def_prog_mode();
-	endwin();
+	dt_app_suspend(v->app, &mouse, &links);
 	rc = system(cmd.buf); /* ignores SIGINT/SIGQUIT while the editor runs */
-	reset_prog_mode();
-	refresh();
-	dt_app_run(v->app, "redraw");
+	dt_app_resume(v->app, mouse, links);
 	dt_sb_release(&cmd);
 	return rc;
 }

@@ -104,6 +104,11 @@ void dt_app_confirm(struct dt_app *app, const char *title, const char *text, dt_
 		    void *ud);
 void dt_app_pick(struct dt_app *app, const char *title, const char *const *items, size_t n,
 		 size_t sel, dt_dialog_cb cb, void *ud);
+/* Hands the terminal to a child (an editor) and takes it back: curses and
+ * the modes dt_term_start() turned on (bracketed paste, modifyOtherKeys,
+ * the mouse) are off in between; resume redraws everything. */
+void dt_app_suspend(struct dt_app *app, int *mouse, int *links);
+void dt_app_resume(struct dt_app *app, int mouse, int links);
 /* The answer to dt_app_ask(): the text, or NULL when the user cancelled. */
 typedef void (*dt_ask_cb)(void *ud, const char *text);
 /* Asks for a line of text on the status line (the line editor, with its
