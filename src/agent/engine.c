@@ -35,6 +35,10 @@ struct dt_engine {
 	enum dt_agent_state state;
 	int pause_asked, interrupted, failed, turn_open, restoring;
 	struct dt_sb pending;    /* queued input for the model's next request */
+	/* pending[plan_note..] is the note of the user's last plan edit, when
+	 * plan_note_end == pending.len (a newer edit replaces it); else -1 */
+	long plan_note;
+	size_t plan_note_end;
 	/* the reply being streamed */
 	struct dt_sb reply;
 	struct call *rc;
@@ -244,6 +248,7 @@ static void flush_pending(struct dt_engine *e)
 		return;
 	m = add_msg(e, DT_PROV_USER, e->pending.buf);
 	dt_sb_reset(&e->pending);
+	e->plan_note = -1;
 	commit_msg(e, m);
 }
 
@@ -304,6 +309,7 @@ static void send_request(struct dt_engine *e)
 	e->failed = 0;
 	e->interrupted = 0;
 	e->text_entry = e->reason_entry = -1;
+	e->plan_note = -1;
 	set_state(e, DT_AGENT_STREAMING);
 	emit(e, &(struct dt_fx){.type = DT_FX_REQUEST, .request = &req});
 }
@@ -751,6 +757,7 @@ static void on_plan_set(struct dt_engine *e, const struct dt_plan *plan)
 {
 	cJSON *rec = cJSON_CreateObject(), *json;
 	char *text;
+	int again = e->plan_note >= 0 && e->plan_note_end == e->pending.len;
 
 	dt_plan_copy(&e->plan, plan);
 	json = dt_plan_to_json(&e->plan);
@@ -759,9 +766,15 @@ static void on_plan_set(struct dt_engine *e, const struct dt_plan *plan)
 	cJSON_AddItemToObject(rec, "plan", json);
 	emit_record(e, rec);
 	emit(e, &(struct dt_fx){.type = DT_FX_PLAN, .plan = &e->plan});
+	/* edits in a row make one note with the final plan, and one notice */
+	if (again)
+		dt_sb_truncate(&e->pending, (size_t)e->plan_note);
+	e->plan_note = (long)e->pending.len;
 	queue_input(e, "(The user edited the plan. Follow this plan from now on:)\n", text);
+	e->plan_note_end = e->pending.len;
 	free(text);
-	notice(e, DT_ENTRY_NOTICE, "plan edited; the agent sees it with its next request");
+	if (!again)
+		notice(e, DT_ENTRY_NOTICE, "plan edited; the agent sees it with its next request");
 }
 
 static void format_decisions(struct dt_sb *out, const cJSON *arr)
@@ -975,6 +988,7 @@ struct dt_engine *dt_engine_new(const struct dt_engine_opts *opts)
 
 	e->o = *opts;
 	e->text_entry = e->reason_entry = -1;
+	e->plan_note = -1;
 	e->cut_left = opts->cut_retries;
 	return e;
 }

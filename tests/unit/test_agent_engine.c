@@ -372,6 +372,58 @@ static void decisions_and_plan_edits_reach_the_model(void **state)
 	reset();
 }
 
+/* Edits while the model is streaming: the request after the tool results
+ * carries one note, with the last plan only, and the user saw one notice. */
+static void plan_edits_in_a_row_make_one_note(void **state)
+{
+	struct dt_engine *e = engine(NULL);
+	struct dt_plan plan = DT_PLAN_INIT;
+	const struct rec *r;
+	const cJSON *rec;
+	int notices = 0, skip = cJSON_GetArraySize(R.records); /* earlier tests' */
+
+	(void)state;
+	user(e, "go");
+	text(e, "Reading.");
+	dt_plan_add(&plan, "first title", DT_STEP_NOT_STARTED);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	free(plan.step[0].title);
+	plan.step[0].title = strdup("second title");
+	dt_plan_add(&plan, "added step", DT_STEP_CANCELLED);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	call(e, 0, "c1", "read_file", "{\"file_path\":\"a.c\"}");
+	finish(e, DT_PROV_FINISH_TOOL_CALLS);
+	assert_int_equal(dt_engine_state(e), DT_AGENT_TOOLS);
+	result(e, "c1", "int a;", 0);
+	r = find(DT_FX_REQUEST, 1);
+	assert_non_null(r);
+	assert_int_equal(r->last_role, DT_PROV_USER);
+	assert_non_null(strstr(r->last, "edited the plan"));
+	assert_non_null(strstr(r->last, "second title"));
+	assert_non_null(strstr(r->last, "\"cancelled\""));
+	assert_null(strstr(r->last, "first title"));
+	assert_null(strstr(strstr(r->last, "edited the plan") + 1, "edited the plan"));
+	assert_non_null(strstr(r->system, "1. [not_started] second title"));
+	assert_non_null(strstr(r->system, "2. [cancelled] added step"));
+	cJSON_ArrayForEach(rec, R.records) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "text"));
+
+		if (skip-- <= 0)
+			notices += t && strstr(t, "plan edited") != NULL;
+	}
+	assert_int_equal(notices, 1);
+	/* a new edit after that request is noted again */
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	text(e, "Done.");
+	finish(e, DT_PROV_FINISH_STOP);
+	r = find(DT_FX_REQUEST, 2);
+	assert_non_null(r);
+	assert_non_null(strstr(r->last, "edited the plan"));
+	dt_plan_release(&plan);
+	dt_engine_free(e);
+	reset();
+}
+
 static void restore_after_crash(void **state)
 {
 	struct dt_policy pol = {.approve_all = 1};
@@ -441,6 +493,7 @@ int main(void)
 		cmocka_unit_test(stop_while_tool_runs),
 		cmocka_unit_test(cut_stream_retried_then_fails),
 		cmocka_unit_test(decisions_and_plan_edits_reach_the_model),
+		cmocka_unit_test(plan_edits_in_a_row_make_one_note),
 		cmocka_unit_test(restore_after_crash),
 		cmocka_unit_test(visible_and_patterns),
 	};
