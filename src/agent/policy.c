@@ -175,8 +175,8 @@ static const char *const gitlab_writes[] = {
 	"create_issue_note", "create_merge_request_note", NULL,
 };
 
-/* What a GitLab write will post, for the approval dialog: "issue #12:
- * <body>" (the body cut at 400 bytes). */
+/* What a GitLab write will post, for the approval dialog: "note on issue
+ * #12: <body>" (the body cut at 400 bytes). */
 static void note_subject(const char *tool, const cJSON *args, struct dt_sb *subject)
 {
 	int issue = !strcmp(tool, "create_issue_note");
@@ -185,7 +185,7 @@ static void note_subject(const char *tool, const cJSON *args, struct dt_sb *subj
 
 	if (!n)
 		n = cJSON_GetObjectItem(args, "iid");
-	dt_sb_addf(subject, "%s on %s", tool, issue ? "issue #" : "merge request !");
+	dt_sb_adds(subject, issue ? "note on issue #" : "note on merge request !");
 	if (cJSON_IsNumber(n))
 		dt_sb_addf(subject, "%.0f", n->valuedouble);
 	else

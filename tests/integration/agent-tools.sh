@@ -189,7 +189,7 @@ ap = [e for e in ev if e["type"] == "approval"]
 assert len(ap) == 1 and ap[0]["tool"] == "create_issue_note", ap
 assert ap[0]["pattern"] == "create_issue_note", ap
 # what will be posted, with the escape byte made visible
-assert ap[0]["subject"].startswith("create_issue_note on issue #3: NOTE-FROM-AGENT: fixed by !2"), ap
+assert ap[0]["subject"].startswith("note on issue #3: NOTE-FROM-AGENT: fixed by !2"), ap
 assert ap[0]["subject"].endswith("`i >= len`\\e[31m") and "\x1b" not in ap[0]["subject"], ap
 assert ev[-1]["outcome"] == "approval_needed", ev[-1]
 '

@@ -5,7 +5,8 @@
 # user asks to go on and the model's next request carries the edited plan
 # (its system prompt and a note in the user message, read back from the
 # simulator's /__sim/requests); the journal has it, so `run --resume`
-# sends it again.
+# sends it again.  On the way the model wants to comment on an issue: the
+# approval dialog shows the note, the user refuses, nothing is posted.
 . "$(dirname "$0")/../integration/agent-lib.sh"
 . "$(dirname "$0")/../lib/screen.sh"
 trap 'screen_stop; cleanup' EXIT
@@ -110,7 +111,20 @@ fi
 screen_keys 3
 screen_keys -l "[agent-plan-go] go on"
 screen_keys Enter
-screen_wait "Following your plan." 15
+# it wants to comment on the issue: the dialog shows the note; the user says no
+screen_wait "Allow create_issue_note: note on issue #3: PLAN-NOTE: working on it" 15
+screen_keys j j Enter
+screen_wait "Understood, no comment posted." 15
+sim_requests "$work/reqs.json"
+$PY - "$work/reqs.json" <<'PY' || die "a refused note was posted, or the model was not told"
+import json, sys
+reqs = json.load(open(sys.argv[1]))
+assert not [r for r in reqs if r["method"] == "POST" and r["path"].endswith("/notes")], "posted"
+chats = [r for r in reqs if r["method"] == "POST" and r["path"].endswith("/chat/completions")]
+body = chats[-1]["body"]
+msgs = (json.loads(body) if isinstance(body, str) else body)["messages"]
+assert msgs[-1]["role"] == "tool" and "refused" in msgs[-1]["content"], msgs[-1]
+PY
 last_body
 $PY - "$work/last.json" <<'PY' || die "the model's last request does not carry the edited plan"
 import json, sys
