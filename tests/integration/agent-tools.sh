@@ -1,8 +1,8 @@
 #!/bin/sh
 # The agent's tool edge cases end to end (issue #6, "Tests"), `duoterm run
 # --json` against scenarios/agent-tools.json:
-#  - parallel tool calls: three calls in one assistant message all run, in
-#    order, and the next request answers each id;
+#  - parallel tool calls: three read-only calls in one assistant message run
+#    at the same time, and the next request answers each id in call order;
 #  - malformed tool arguments (the sim's /bad-tool-args turn): the model gets a
 #    tool error it can read, calls again, and the run finishes;
 #  - path escapes: "..", absolute paths and symlinks out of the repository are
@@ -52,9 +52,9 @@ sim_requests "$work/reqs.json"
 json_check "$work/out-par.json" "parallel calls" '
 assert [tools[i]["name"] for i in order] == ["read_file", "grep", "list_dir"], order
 assert all(tools[i]["status"] == "success" for i in order), tools
-# one at a time, in order: each call finishes before the next starts
+# read-only: all three start together, and finish in call order
 seq = [(e["id"], e["status"]) for e in ev if e["type"] == "tool" and e["status"] in ("running", "success")]
-assert seq == [(i, s) for i in order for s in ("running", "success")], seq
+assert seq == [(i, "running") for i in order] + [(i, "success") for i in order], seq
 assert "include/ringbuf.h:" in tools[order[1]]["result"], tools[order[1]]
 assert "ringbuf.c" in tools[order[2]]["result"], tools[order[2]]
 assert "PARALLEL-DONE" in text and ev[-1] == {"type": "done", "outcome": "done"}, (text, ev[-1])
@@ -184,6 +184,11 @@ check_run "$work/out-gl.json"
 json_check "$work/out-gl.json" "gitlab writes need approval" '
 reads = [tools[i] for i in order if tools[i]["name"].startswith("get_")]
 assert [t["status"] for t in reads] == ["success", "success"], reads
+# both GETs were in flight together
+seq = [(e["name"], e["status"]) for e in ev if e["type"] == "tool" and e["name"].startswith("get_")
+       and e["status"] in ("running", "success")]
+assert seq == [("get_issue", "running"), ("get_merge_request", "running"),
+               ("get_issue", "success"), ("get_merge_request", "success")], seq
 assert "ringbuf_get(rb, len)" in reads[0]["result"] and "\"iid\":2" in reads[1]["result"].replace(" ", ""), reads
 ap = [e for e in ev if e["type"] == "approval"]
 assert len(ap) == 1 and ap[0]["tool"] == "create_issue_note", ap
