@@ -49,9 +49,31 @@ struct dt_agent {
 	struct dt_prov_stream *stream;
 	struct qev *head, **tail;
 	int busy, interrupted;
-	uint64_t tool_start;
+	/* when each running tool started (read-only ones run several at once) */
+	struct tool_clock {
+		char *call_id;
+		uint64_t start;
+	} *clocks;
+	size_t n_clocks;
 	char *project, *approvals_file;
 };
+
+/* Milliseconds since the tool call_id started (and forgets it). */
+static uint64_t tool_ms(struct dt_agent *a, const char *call_id)
+{
+	for (size_t i = 0; i < a->n_clocks; i++) {
+		struct tool_clock *c = &a->clocks[i];
+		uint64_t ms;
+
+		if (strcmp(c->call_id, call_id))
+			continue;
+		ms = dt_now_ms() - c->start;
+		free(c->call_id);
+		*c = a->clocks[--a->n_clocks];
+		return ms;
+	}
+	return 0;
+}
 
 /* ---- the queue --------------------------------------------------------------- */
 
@@ -197,7 +219,7 @@ static void on_tool_done(const struct dt_tool_result *r, void *ud)
 		cJSON_AddStringToObject(f, "session", dt_session_id(a->session));
 	cJSON_AddStringToObject(f, "call_id", r->call_id);
 	cJSON_AddBoolToObject(f, "ok", !r->is_error);
-	cJSON_AddNumberToObject(f, "ms", (double)(dt_now_ms() - a->tool_start));
+	cJSON_AddNumberToObject(f, "ms", (double)tool_ms(a, r->call_id));
 	cJSON_AddNumberToObject(f, "result_bytes", r->text ? (double)strlen(r->text) : 0);
 	if (r->proposed)
 		cJSON_AddStringToObject(f, "proposed", r->proposed);
@@ -227,7 +249,8 @@ static void run_tool(struct dt_agent *a, const struct dt_fx *fx)
 	cJSON_AddStringToObject(f, "args", args ? args : "{}");
 	free(args);
 	dt_audit(a->o.audit_file, "tool", f);
-	a->tool_start = dt_now_ms();
+	a->clocks = dt_xrealloc(a->clocks, (a->n_clocks + 1) * sizeof(*a->clocks));
+	a->clocks[a->n_clocks++] = (struct tool_clock){dt_xstrdup(fx->call_id), dt_now_ms()};
 	dt_tools_run(a->tools, fx->call_id, fx->name, fx->args, on_tool_done, on_tool_output, a);
 }
 
@@ -408,6 +431,9 @@ void dt_agent_free(struct dt_agent *a)
 	dt_proposal_store_free(a->store);
 	dt_session_free(a->session);
 	dt_policy_release(&a->policy);
+	while (a->n_clocks)
+		free(a->clocks[--a->n_clocks].call_id);
+	free(a->clocks);
 	free(a->project);
 	free(a->approvals_file);
 	free(a);

@@ -14,6 +14,10 @@ struct call {
 	char *args_error;
 	size_t entry;     /* its transcript entry */
 	unsigned done : 1, started : 1;
+	/* a read-only call started ahead of its turn keeps its result here
+	 * until the calls before it are answered (results go in call order) */
+	unsigned has_result : 1, res_error : 1;
+	char *res_text, *res_path;
 };
 
 struct msg {
@@ -35,6 +39,10 @@ struct dt_engine {
 	enum dt_agent_state state;
 	int pause_asked, interrupted, failed, turn_open, restoring;
 	struct dt_sb pending;    /* queued input for the model's next request */
+	/* pending[plan_note..] is the note of the user's last plan edit, when
+	 * plan_note_end == pending.len (a newer edit replaces it); else -1 */
+	long plan_note;
+	size_t plan_note_end;
 	/* the reply being streamed */
 	struct dt_sb reply;
 	struct call *rc;
@@ -161,6 +169,8 @@ static void free_call(struct call *c)
 	cJSON_Delete(c->args);
 	free(c->args_text);
 	free(c->args_error);
+	free(c->res_text);
+	free(c->res_path);
 }
 
 static cJSON *msg_record(const struct msg *m)
@@ -244,6 +254,7 @@ static void flush_pending(struct dt_engine *e)
 		return;
 	m = add_msg(e, DT_PROV_USER, e->pending.buf);
 	dt_sb_reset(&e->pending);
+	e->plan_note = -1;
 	commit_msg(e, m);
 }
 
@@ -304,6 +315,7 @@ static void send_request(struct dt_engine *e)
 	e->failed = 0;
 	e->interrupted = 0;
 	e->text_entry = e->reason_entry = -1;
+	e->plan_note = -1;
 	set_state(e, DT_AGENT_STREAMING);
 	emit(e, &(struct dt_fx){.type = DT_FX_REQUEST, .request = &req});
 }
@@ -545,6 +557,52 @@ static void start_tool(struct dt_engine *e, struct call *c)
 				.args = c->args});
 }
 
+/* Tools that only read (the work tree or GitLab): they may run at the same
+ * time as each other. */
+static int read_only_tool(const char *name)
+{
+	static const char *const names[] = {
+		"read_file", "read_files", "list_dir", "find_files", "grep", "get_issue",
+		"get_merge_request", "get_pipeline", "get_job_logs", "gitlab_search", NULL,
+	};
+
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+#define MAX_AHEAD 8 /* read-only calls running at once */
+
+/* The current call, a read-only one, has just started: the read-only calls
+ * right after it start too.  The first call that writes, runs a command,
+ * needs approval or is malformed waits for every call before it, so the
+ * model's order still holds wherever it matters. */
+static void start_read_ahead(struct dt_engine *e)
+{
+	struct msg *m = &e->msg[e->batch];
+	struct dt_sb subject = DT_SB_INIT, pattern = DT_SB_INIT;
+	struct dt_policy none = DT_POLICY_INIT;
+	size_t running = 1;
+
+	for (size_t i = e->cur + 1; i < m->n_calls && running < MAX_AHEAD; i++) {
+		struct call *c = &m->calls[i];
+
+		if (c->done || c->started) {
+			running += c->started && !c->done && !c->has_result;
+			continue;
+		}
+		if (e->pause_asked || c->args_error || !read_only_tool(c->name) ||
+		    dt_policy_needs_approval(e->o.policy ? e->o.policy : &none, c->name, c->args,
+					     &subject, &pattern))
+			break;
+		start_tool(e, c);
+		running++;
+	}
+	dt_sb_release(&subject);
+	dt_sb_release(&pattern);
+}
+
 /* 1 when the call is waiting for something (a tool run, an approval). */
 static int dispatch_one(struct dt_engine *e, struct call *c)
 {
@@ -567,6 +625,8 @@ static int dispatch_one(struct dt_engine *e, struct call *c)
 				       &subject, &pattern);
 	if (!ask) {
 		start_tool(e, c);
+		if (read_only_tool(c->name))
+			start_read_ahead(e);
 	} else {
 		set_tool_status(e, c, DT_TOOL_AWAITING_APPROVAL, NULL);
 		set_state(e, DT_AGENT_APPROVAL);
@@ -579,15 +639,29 @@ static int dispatch_one(struct dt_engine *e, struct call *c)
 	return 1;
 }
 
+/* Commits a result that arrived ahead of its turn. */
+static void commit_early(struct dt_engine *e, struct call *c)
+{
+	add_tool_result(e, c, c->res_text ? c->res_text : "", c->res_error,
+			c->res_error ? DT_TOOL_FAILURE : DT_TOOL_SUCCESS);
+	if (c->res_path && !c->res_error)
+		emit(e, &(struct dt_fx){.type = DT_FX_PROPOSAL, .call_id = c->id,
+					.path = c->res_path});
+}
+
 static void dispatch_next(struct dt_engine *e)
 {
 	struct call *c;
 
 	while ((c = current_call(e))) {
+		if (c->has_result && !c->done)
+			commit_early(e, c);
 		if (c->done) {
 			e->cur++;
 			continue;
 		}
+		if (c->started)
+			return; /* started ahead of its turn: its result comes */
 		if (e->pause_asked) {
 			set_state(e, DT_AGENT_PAUSED);
 			return;
@@ -604,12 +678,38 @@ static void dispatch_next(struct dt_engine *e)
 	send_request(e);
 }
 
+/* The call of the batch with this id that is running (the current one, or
+ * one started ahead of its turn), or NULL. */
+static struct call *running_call(struct dt_engine *e, const char *id)
+{
+	struct msg *m;
+
+	if (!e->in_batch || !id)
+		return NULL;
+	m = &e->msg[e->batch];
+	for (size_t i = e->cur; i < m->n_calls; i++) {
+		struct call *c = &m->calls[i];
+
+		if (!strcmp(c->id, id))
+			return c->started && !c->done && !c->has_result ? c : NULL;
+	}
+	return NULL;
+}
+
 static void on_tool_result(struct dt_engine *e, const struct dt_engine_ev *ev)
 {
-	struct call *c = current_call(e);
+	struct call *c = running_call(e, ev->call_id);
 
-	if (e->state != DT_AGENT_TOOLS || !c || !ev->call_id || strcmp(c->id, ev->call_id))
+	if (!c)
 		return;
+	if (c != current_call(e)) {
+		/* ahead of its turn: kept until the calls before it are answered */
+		c->has_result = 1;
+		c->res_error = !!ev->is_error;
+		c->res_text = dt_xstrdup(ev->text ? ev->text : "");
+		c->res_path = ev->path ? dt_xstrdup(ev->path) : NULL;
+		return;
+	}
 	add_tool_result(e, c, ev->text ? ev->text : "", ev->is_error,
 			ev->is_error ? DT_TOOL_FAILURE : DT_TOOL_SUCCESS);
 	if (ev->path && !ev->is_error)
@@ -621,9 +721,9 @@ static void on_tool_result(struct dt_engine *e, const struct dt_engine_ev *ev)
 
 static void on_tool_output(struct dt_engine *e, const struct dt_engine_ev *ev)
 {
-	struct call *c = current_call(e);
+	struct call *c = running_call(e, ev->call_id);
 
-	if (e->state != DT_AGENT_TOOLS || !c || !ev->call_id || strcmp(c->id, ev->call_id))
+	if (!c)
 		return;
 	emit(e, &(struct dt_fx){.type = DT_FX_ENTRY, .index = c->entry, .entry = &e->ent[c->entry],
 				.call_id = c->id, .delta = ev->text, .delta_len = ev->len});
@@ -694,6 +794,8 @@ static void cancel_batch(struct dt_engine *e, const char *why)
 	struct call *c;
 
 	while ((c = current_call(e))) {
+		if (c->has_result && !c->done)
+			commit_early(e, c); /* it did run: the model gets what it found */
 		if (!c->done)
 			add_tool_result(e, c, why, 1, DT_TOOL_CANCELLED);
 		e->cur++;
@@ -703,7 +805,7 @@ static void cancel_batch(struct dt_engine *e, const char *why)
 
 static void on_stop(struct dt_engine *e)
 {
-	struct call *c = current_call(e);
+	struct msg *m = e->in_batch ? &e->msg[e->batch] : NULL;
 
 	switch (e->state) {
 	case DT_AGENT_IDLE:
@@ -719,12 +821,15 @@ static void on_stop(struct dt_engine *e)
 		}
 		reset_reply(e);
 		break;
-	case DT_AGENT_TOOLS:
-		if (c)
-			emit(e, &(struct dt_fx){.type = DT_FX_CANCEL_TOOL, .call_id = c->id});
-		break;
 	default:
 		break;
+	}
+	/* every tool still running: the current one and those started ahead */
+	for (size_t i = e->cur; m && i < m->n_calls; i++) {
+		struct call *c = &m->calls[i];
+
+		if (c->started && !c->done && !c->has_result)
+			emit(e, &(struct dt_fx){.type = DT_FX_CANCEL_TOOL, .call_id = c->id});
 	}
 	cancel_batch(e, "Cancelled: the user stopped the turn.");
 	turn_done(e, DT_TURN_STOPPED, "stopped");
@@ -751,6 +856,7 @@ static void on_plan_set(struct dt_engine *e, const struct dt_plan *plan)
 {
 	cJSON *rec = cJSON_CreateObject(), *json;
 	char *text;
+	int again = e->plan_note >= 0 && e->plan_note_end == e->pending.len;
 
 	dt_plan_copy(&e->plan, plan);
 	json = dt_plan_to_json(&e->plan);
@@ -759,9 +865,15 @@ static void on_plan_set(struct dt_engine *e, const struct dt_plan *plan)
 	cJSON_AddItemToObject(rec, "plan", json);
 	emit_record(e, rec);
 	emit(e, &(struct dt_fx){.type = DT_FX_PLAN, .plan = &e->plan});
+	/* edits in a row make one note with the final plan, and one notice */
+	if (again)
+		dt_sb_truncate(&e->pending, (size_t)e->plan_note);
+	e->plan_note = (long)e->pending.len;
 	queue_input(e, "(The user edited the plan. Follow this plan from now on:)\n", text);
+	e->plan_note_end = e->pending.len;
 	free(text);
-	notice(e, DT_ENTRY_NOTICE, "plan edited; the agent sees it with its next request");
+	if (!again)
+		notice(e, DT_ENTRY_NOTICE, "plan edited; the agent sees it with its next request");
 }
 
 static void format_decisions(struct dt_sb *out, const cJSON *arr)
@@ -959,7 +1071,9 @@ int dt_engine_restored(struct dt_engine *e)
 	for (size_t i = 0; i < m->n_calls; i++) {
 		struct call *c = &m->calls[i];
 
-		if (!c->done && c->started)
+		if (!c->done && c->started && read_only_tool(c->name))
+			c->started = 0; /* it only read: run it again */
+		else if (!c->done && c->started)
 			add_tool_result(e, c, "Interrupted: duoterm stopped while this tool was "
 					      "running; its effect is unknown.", 1, DT_TOOL_FAILURE);
 	}
@@ -975,6 +1089,7 @@ struct dt_engine *dt_engine_new(const struct dt_engine_opts *opts)
 
 	e->o = *opts;
 	e->text_entry = e->reason_entry = -1;
+	e->plan_note = -1;
 	e->cut_left = opts->cut_retries;
 	return e;
 }

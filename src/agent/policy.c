@@ -175,6 +175,27 @@ static const char *const gitlab_writes[] = {
 	"create_issue_note", "create_merge_request_note", NULL,
 };
 
+/* What a GitLab write will post, for the approval dialog: "note on issue
+ * #12: <body>" (the body cut at 400 bytes). */
+static void note_subject(const char *tool, const cJSON *args, struct dt_sb *subject)
+{
+	int issue = !strcmp(tool, "create_issue_note");
+	const cJSON *n = cJSON_GetObjectItem(args, issue ? "issue_iid" : "merge_request_iid");
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItem(args, "body"));
+
+	if (!n)
+		n = cJSON_GetObjectItem(args, "iid");
+	dt_sb_adds(subject, issue ? "note on issue #" : "note on merge request !");
+	if (cJSON_IsNumber(n))
+		dt_sb_addf(subject, "%.0f", n->valuedouble);
+	else
+		dt_sb_adds(subject, cJSON_IsString(n) ? n->valuestring : "?");
+	if (body && strlen(body) > 400)
+		dt_sb_addf(subject, ": %.400s…", body);
+	else
+		dt_sb_addf(subject, ": %s", body ? body : "");
+}
+
 int dt_policy_needs_approval(const struct dt_policy *p, const char *tool, const cJSON *args,
 			     struct dt_sb *subject, struct dt_sb *pattern)
 {
@@ -196,8 +217,10 @@ int dt_policy_needs_approval(const struct dt_policy *p, const char *tool, const 
 				goto write;
 		return 0;
 write:
-		dt_sb_adds(subject, tool);
+		/* the dialog shows what will be posted; "always" allows the tool */
+		note_subject(tool, args, subject);
 		dt_sb_adds(pattern, tool);
+		return !dt_policy_matches(p, tool);
 	}
 	return !dt_policy_matches(p, subject->buf);
 }

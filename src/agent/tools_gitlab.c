@@ -1,9 +1,10 @@
 /*
  * GitLab tools (DWS names): get_issue, get_merge_request, get_pipeline,
- * get_job_logs, gitlab_search — REST GETs through the GitLab client.  The
- * note-writing tools (create_issue_note, create_merge_request_note) need
- * approval and a POST, which the client does not offer yet: they answer
- * with an error until src/gitlab/write.c lands.
+ * get_job_logs, gitlab_search — REST GETs through the GitLab client — and
+ * create_issue_note, create_merge_request_note ({issue_iid or
+ * merge_request_iid, body}, as DWS spells them) — a POST of {"body"} to the
+ * noteable's /notes.  The writes reach here only after the approval policy
+ * (policy.c) let them through; the agent audits every run.
  */
 #include "tools_int.h"
 
@@ -113,10 +114,38 @@ static const char *const names[] = {
 	"create_issue_note", "create_merge_request_note", NULL,
 };
 
+/* The POST a note-writing call makes: its path and {"body": ...}. */
+static cJSON *note_request(const struct dt_tool_call *c, const char *name, struct dt_sb *path,
+			   struct dt_sb *err)
+{
+	int issue = !strcmp(name, "create_issue_note");
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItem(c->args, "body"));
+	long n = int_arg(c->args, issue ? "issue_iid" : "merge_request_iid", "iid");
+	cJSON *obj;
+
+	if (n <= 0) {
+		dt_sb_addf(err, "%s needs \"%s\" (a number)", name,
+			   issue ? "issue_iid" : "merge_request_iid");
+		return NULL;
+	}
+	if (!body || !body[strspn(body, " \t\r\n")]) {
+		dt_sb_addf(err, "%s needs a non-empty \"body\" (the comment, Markdown)", name);
+		return NULL;
+	}
+	dt_sb_addf(path, "/projects/%s/%s/%ld/notes", c->t->o.project_id,
+		   issue ? "issues" : "merge_requests", n);
+	obj = cJSON_CreateObject();
+	cJSON_AddStringToObject(obj, "body", body);
+	return obj;
+}
+
 int dt_tools_gitlab(const struct dt_tool_call *c, const char *name)
 {
 	struct dt_sb path = DT_SB_INIT, err = DT_SB_INIT;
+	struct dt_gl_req req = DT_GL_REQ_INIT;
 	struct gl_call *g;
+	cJSON *note = NULL;
+	char *text = NULL;
 	size_t i;
 
 	for (i = 0; names[i] && strcmp(names[i], name); i++)
@@ -127,22 +156,28 @@ int dt_tools_gitlab(const struct dt_tool_call *c, const char *name)
 		dt_tool_finish(c, "GitLab is not available here (no token or no project)", 1, NULL);
 		return 0;
 	}
-	if (!strncmp(name, "create_", 7)) {
-		dt_tool_finish(c, "writing notes is not available in this build", 1, NULL);
-		return 0;
-	}
-	if (build_path(c, name, &path, &err)) {
+	if (!strncmp(name, "create_", 7) ? !(note = note_request(c, name, &path, &err))
+					 : build_path(c, name, &path, &err)) {
 		dt_tool_finish(c, err.buf, 1, NULL);
-	} else {
-		g = dt_xcalloc(1, sizeof(*g));
-		*g = (struct gl_call){dt_xstrdup(c->id), c->done, c->ud, !strcmp(name, "get_job_logs")};
-		char *id = g->id;
-
-		if (dt_gl_get_owned(c->t->o.gitlab, path.buf, on_answer, g)) {
-			free(id); /* g itself is freed by the client */
-			dt_tool_finish(c, "GitLab request could not start (busy)", 1, NULL);
-		}
+		goto out;
 	}
+	g = dt_xcalloc(1, sizeof(*g));
+	*g = (struct gl_call){dt_xstrdup(c->id), c->done, c->ud, !strcmp(name, "get_job_logs")};
+	char *id = g->id;
+
+	req.path = path.buf;
+	req.flags = DT_GL_OWNS_UD; /* g is freed by the client */
+	if (note) {
+		req.method = "POST";
+		req.body = text = cJSON_PrintUnformatted(note);
+	}
+	if (dt_gl_request(c->t->o.gitlab, &req, on_answer, g)) {
+		free(id);
+		dt_tool_finish(c, "GitLab request could not start (busy)", 1, NULL);
+	}
+out:
+	cJSON_Delete(note);
+	free(text);
 	dt_sb_release(&path);
 	dt_sb_release(&err);
 	return 0;

@@ -58,6 +58,13 @@ static const struct {
 	{"gitlab_search", "Search the project on GitLab.",
 	 OBJ(S("scope", "issues, merge_requests, blobs, commits, notes, milestones") ","
 	     S("search", "the query"), "\"search\"")},
+	{"create_issue_note", "Post a comment on an issue of the project (the user approves it "
+	 "first).", OBJ(N("issue_iid", "the issue's number") "," S("body", "the comment, Markdown"),
+			"\"issue_iid\",\"body\"")},
+	{"create_merge_request_note", "Post a comment on a merge request of the project (the "
+	 "user approves it first).",
+	 OBJ(N("merge_request_iid", "the merge request's number") ","
+	     S("body", "the comment, Markdown"), "\"merge_request_iid\",\"body\"")},
 };
 
 #define NR (sizeof(defs) / sizeof(defs[0]))

@@ -315,6 +315,31 @@ int dt_provider_opts_from_config(struct dt_provider_opts *o, const struct dt_con
 	return 0;
 }
 
+/* 0 when the gateway can serve model (NULL: the default), else -1 and why,
+ * with the names that work. */
+static int gw_model_check(const char *model, struct dt_sb *err)
+{
+	const struct dt_gw_model *m;
+	const char *upstream;
+	enum dt_prov_kind wire;
+	size_t n;
+	int rc = dt_gw_map_model(model, &upstream, &wire);
+
+	if (!rc)
+		return 0;
+	if (rc == -ENOTSUP)
+		dt_sb_addf(err, "model %s needs the OpenAI Responses API, which duoterm does not "
+			   "speak yet; ", model);
+	else
+		dt_sb_addf(err, "unknown GitLab model %s; ", model);
+	dt_sb_adds(err, "the GitLab provider knows");
+	m = dt_gw_models(&n);
+	for (size_t i = 0; i < n; i++)
+		dt_sb_addf(err, "%s %s", i ? "," : "", m[i].name);
+	dt_sb_adds(err, " (or an upstream claude-* / gpt-* id)");
+	return -1;
+}
+
 static int check_opts(const struct dt_provider_opts *o, struct dt_sb *err)
 {
 	switch (o->kind) {
@@ -336,6 +361,10 @@ static int check_opts(const struct dt_provider_opts *o, struct dt_sb *err)
 			dt_sb_adds(err, "no GitLab token: set GITLAB_TOKEN or run duoterm login");
 			return -1;
 		}
+		/* a model the gateway cannot serve fails here, not at the first request */
+		if (gw_model_check(o->model, err) ||
+		    (o->small_model && *o->small_model && gw_model_check(o->small_model, err)))
+			return -1;
 		return 0;
 	}
 	dt_sb_adds(err, "unknown provider");
@@ -952,19 +981,11 @@ static int build_body(struct dt_provider *p, const struct dt_prov_request *req,
 {
 	const char *model = req->model && *req->model ? req->model : p->model;
 	unsigned flags = p->official ? DT_OPENAI_MAX_COMPLETION_TOKENS : 0;
-	int rc;
 
 	s->wire = p->kind;
 	if (p->kind == DT_PROV_GITLAB) {
-		rc = dt_gw_map_model(model, &model, &s->wire);
-		if (rc == -ENOTSUP) {
-			dt_sb_addf(err, "model %s needs the OpenAI Responses API, not supported",
-				   model);
+		if (gw_model_check(model, err) || dt_gw_map_model(model, &model, &s->wire))
 			return -EINVAL;
-		} else if (rc) {
-			dt_sb_addf(err, "unknown GitLab model %s", model);
-			return -EINVAL;
-		}
 		flags = DT_OPENAI_MAX_COMPLETION_TOKENS;
 	}
 	if (s->wire == DT_PROV_ANTHROPIC)

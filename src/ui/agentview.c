@@ -27,6 +27,9 @@ struct dt_agentview {
 	long stream_index;   /* transcript entry being streamed into the chat, or -1 */
 	char *approval_call; /* the call the approval dialog is about */
 	char *approval_pattern;
+	enum dt_agent_state state;
+	long plan_sel;       /* the Plan row to select when the plan is next shown, or -1 */
+	size_t ask_step;     /* the step the open question is about */
 	int busy;
 };
 
@@ -44,9 +47,11 @@ static void on_plan(const struct dt_plan *plan, void *ud)
 {
 	struct dt_agentview *v = ud;
 	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_PLAN);
+	long sel = v->plan_sel >= 0 ? v->plan_sel : (long)p->sel;
 	size_t done = 0;
 	char sub[32];
 
+	v->plan_sel = -1;
 	dt_pane_clear_rows(p);
 	for (size_t i = 0; i < plan->nr; i++) {
 		enum dt_step_status s = plan->step[i].status;
@@ -55,6 +60,8 @@ static void on_plan(const struct dt_plan *plan, void *ud)
 				plan->step[i].title ? plan->step[i].title : "");
 		done += s == DT_STEP_DONE;
 	}
+	/* the selection stays on the step being edited (or where it was) */
+	dt_pane_move(p, sel);
 	snprintf(sub, sizeof(sub), "%zu/%zu done", done, plan->nr);
 	dt_pane_set_subtitle(p, plan->nr ? sub : NULL);
 }
@@ -195,6 +202,7 @@ static void on_state(enum dt_agent_state state, void *ud)
 	struct dt_agentview *v = ud;
 
 	v->busy = state != DT_AGENT_IDLE;
+	v->state = state;
 	dt_app_set_agent_busy(v->app, v->busy);
 	dt_app_set_status(v->app, DT_ST_AGENT, state_text[state]);
 	if (state != DT_AGENT_STREAMING)
@@ -305,17 +313,39 @@ static int models(struct dt_agentview *v, const char *text)
 	return 1;
 }
 
+static void agent_pause(struct dt_agentview *v)
+{
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, "Pausing after the running tool.");
+	dt_agent_pause(v->agent);
+}
+
+static void agent_resume(struct dt_agentview *v)
+{
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, "Resuming.");
+	dt_agent_resume(v->agent);
+}
+
+static void agent_retry(struct dt_agentview *v)
+{
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, "Sending the request again.");
+	dt_agent_retry(v->agent);
+}
+
+static void agent_stop(struct dt_agentview *v)
+{
+	dt_agent_stop(v->agent);
+}
+
 static int slash(struct dt_agentview *v, const char *text)
 {
 	static const struct {
 		const char *name;
-		void (*fn)(struct dt_agent *);
-		const char *said;
+		void (*fn)(struct dt_agentview *);
 	} cmds[] = {
-		{"/stop", dt_agent_stop, NULL},
-		{"/pause", dt_agent_pause, "Pausing after the running tool."},
-		{"/resume", dt_agent_resume, "Resuming."},
-		{"/retry", dt_agent_retry, "Sending the request again."},
+		{"/stop", agent_stop},
+		{"/pause", agent_pause},
+		{"/resume", agent_resume},
+		{"/retry", agent_retry},
 	};
 
 	if (models(v, text))
@@ -332,9 +362,7 @@ static int slash(struct dt_agentview *v, const char *text)
 				    "applies.");
 			return 1;
 		}
-		if (cmds[i].said)
-			dt_app_chat(v->app, DT_CHAT_SYSTEM, cmds[i].said);
-		cmds[i].fn(v->agent);
+		cmds[i].fn(v);
 		return 1;
 	}
 	if (!strcmp(text, "/help")) {
@@ -342,10 +370,196 @@ static int slash(struct dt_agentview *v, const char *text)
 			    "/stop /pause /resume /retry — control the agent; Esc stops it too.\n"
 			    "/models [--refresh] — the models the provider offers.\n"
 			    "/mr list, /mr show N, /issue list, /issue show N, /pipeline list, "
-			    "/pipeline show N — GitLab, in the chat and in its panel.");
+			    "/pipeline show N — GitLab, in the chat and in its panel.\n"
+			    "In Plan (1): e edit, a add, d remove, J/K move, c cancel a step, "
+			    "p pause/resume, S stop.");
 		return 1;
 	}
 	return gitlab_slash(v, text);
+}
+
+/* ---- the Plan pane: the user edits the plan, the model is told ---- */
+
+/* A copy of the engine's plan to edit; the selected step's index in *sel
+ * (-1 when the plan is empty). */
+static void plan_copy(struct dt_agentview *v, struct dt_plan *plan, long *sel)
+{
+	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_PLAN);
+	const struct dt_row *r = dt_pane_view_row(p, p->sel);
+
+	dt_plan_copy(plan, dt_engine_plan(dt_agent_engine(v->agent)));
+	*sel = r && (size_t)(r - p->rows) < plan->nr ? (long)(r - p->rows) : -1;
+}
+
+/* Hands the edited plan to the agent (journaled, and told to the model
+ * with its next request) and selects row sel. */
+static void plan_commit(struct dt_agentview *v, struct dt_plan *plan, long sel)
+{
+	v->plan_sel = sel < 0 ? 0 : sel;
+	dt_agent_set_plan(v->agent, plan);
+	dt_plan_release(plan);
+}
+
+static void plan_insert(struct dt_plan *plan, size_t at, const char *title)
+{
+	struct dt_plan_step s;
+
+	dt_plan_add(plan, title, DT_STEP_NOT_STARTED);
+	s = plan->step[plan->nr - 1];
+	memmove(&plan->step[at + 1], &plan->step[at], (plan->nr - 1 - at) * sizeof(s));
+	plan->step[at] = s;
+}
+
+static void plan_asked(void *ud, const char *text, int add)
+{
+	struct dt_agentview *v = ud;
+	struct dt_plan plan = DT_PLAN_INIT;
+	long sel;
+	size_t at = v->ask_step;
+
+	if (!text || !v->agent)
+		return;
+	while (*text == ' ')
+		text++;
+	if (!*text) {
+		dt_app_message(v->app, "a step needs a title: nothing changed");
+		return;
+	}
+	plan_copy(v, &plan, &sel);
+	if (add) {
+		at = at > plan.nr ? plan.nr : at;
+		plan_insert(&plan, at, text);
+	} else if (at < plan.nr) {
+		free(plan.step[at].title);
+		plan.step[at].title = dt_xstrdup(text);
+	} else {
+		dt_app_message(v->app, "that step is gone (the agent changed the plan)");
+		dt_plan_release(&plan);
+		return;
+	}
+	plan_commit(v, &plan, (long)at);
+}
+
+static void plan_edited(void *ud, const char *text)
+{
+	plan_asked(ud, text, 0);
+}
+
+static void plan_added(void *ud, const char *text)
+{
+	plan_asked(ud, text, 1);
+}
+
+static void plan_pause(struct dt_agentview *v)
+{
+	/* idle but busy: a turn interrupted by a crash, resumable */
+	if (v->state == DT_AGENT_PAUSED || (v->state == DT_AGENT_IDLE &&
+					     dt_engine_busy(dt_agent_engine(v->agent))))
+		agent_resume(v);
+	else if (v->busy)
+		agent_pause(v);
+	else
+		dt_app_message(v->app, "the agent is idle: nothing to pause");
+}
+
+static void plan_step_action(struct dt_agentview *v, enum dt_action a)
+{
+	struct dt_plan plan = DT_PLAN_INIT;
+	struct dt_plan_step tmp;
+	long sel;
+	char label[32];
+
+	plan_copy(v, &plan, &sel);
+	if (sel < 0 && a != DT_ACT_PLAN_ADD) {
+		dt_app_message(v->app, "no step selected: a adds one");
+		dt_plan_release(&plan);
+		return;
+	}
+	switch (a) {
+	case DT_ACT_PLAN_EDIT:
+		v->ask_step = (size_t)sel;
+		snprintf(label, sizeof(label), "Step %ld: ", sel + 1);
+		dt_app_ask(v->app, label, plan.step[sel].title, plan_edited, v);
+		break;
+	case DT_ACT_PLAN_ADD:
+		v->ask_step = (size_t)(sel + 1);
+		dt_app_ask(v->app, "New step: ", NULL, plan_added, v);
+		break;
+	case DT_ACT_PLAN_REMOVE:
+		free(plan.step[sel].title);
+		memmove(&plan.step[sel], &plan.step[sel + 1],
+			(plan.nr - (size_t)sel - 1) * sizeof(tmp));
+		plan.nr--;
+		plan_commit(v, &plan, sel < (long)plan.nr ? sel : sel - 1);
+		return;
+	case DT_ACT_PLAN_MOVE_DOWN:
+	case DT_ACT_PLAN_MOVE_UP: {
+		long to = sel + (a == DT_ACT_PLAN_MOVE_DOWN ? 1 : -1);
+
+		if (to < 0 || to >= (long)plan.nr)
+			break;
+		tmp = plan.step[sel];
+		plan.step[sel] = plan.step[to];
+		plan.step[to] = tmp;
+		plan_commit(v, &plan, to);
+		return;
+	}
+	case DT_ACT_PLAN_CANCEL_STEP:
+		plan.step[sel].status = plan.step[sel].status == DT_STEP_CANCELLED ?
+						DT_STEP_NOT_STARTED : DT_STEP_CANCELLED;
+		plan_commit(v, &plan, sel);
+		return;
+	default:
+		break;
+	}
+	dt_plan_release(&plan);
+}
+
+static struct dt_pane_ops plan_ops; /* the list pane's, plus the Plan keys */
+
+static int plan_action(struct dt_pane *p, enum dt_action a)
+{
+	struct dt_agentview *v = p->priv;
+
+	if (!(dt_action_ctx(a) & DT_CTX_PLAN))
+		return dt_list_pane_ops.action(p, a);
+	if (!v->agent) {
+		dt_app_message(v->app, v->remote ? "GitLab runs this flow: only Esc (stop) applies" :
+				       "there is no agent here: see Chat");
+		if (v->remote && a == DT_ACT_PLAN_STOP)
+			dt_remote_stop(v->remote);
+		return 1;
+	}
+	if (a == DT_ACT_PLAN_PAUSE)
+		plan_pause(v);
+	else if (a == DT_ACT_PLAN_STOP && dt_engine_busy(dt_agent_engine(v->agent)))
+		agent_stop(v);
+	else if (a == DT_ACT_PLAN_STOP)
+		dt_app_message(v->app, "the agent is idle: nothing to stop");
+	else
+		plan_step_action(v, a);
+	return 1;
+}
+
+static void plan_attach(struct dt_agentview *v)
+{
+	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_PLAN);
+
+	plan_ops = dt_list_pane_ops;
+	plan_ops.ctx |= DT_CTX_PLAN;
+	plan_ops.action = plan_action;
+	p->ops = &plan_ops;
+	p->priv = v;
+}
+
+static void plan_detach(struct dt_agentview *v)
+{
+	struct dt_pane *p = dt_app_pane(v->app, DT_PANE_PLAN);
+
+	if (p->ops == &plan_ops) {
+		p->ops = &dt_list_pane_ops;
+		p->priv = NULL;
+	}
 }
 
 static void on_submit(void *ud, const char *text)
@@ -438,6 +652,7 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 
 	v->app = app;
 	v->stream_index = -1;
+	v->plan_sel = -1;
 	dt_app_on_submit(app, on_submit, v);
 	dt_app_on_cancel(app, on_cancel, v);
 	if (start(v, rt, cfg, ctx, gl, &err)) {
@@ -451,6 +666,7 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_review_pane_set_proposals(dt_app_pane(app, DT_PANE_REVIEW), proposals(v),
 					     on_review_decided, v);
 		dt_app_set_status(app, DT_ST_AGENT, "idle");
+		plan_attach(v);
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
 				  "Type a goal for the agent and press Enter.\n/help lists the "
 				  "commands.");
@@ -464,6 +680,7 @@ void dt_agentview_free(struct dt_agentview *v)
 	if (!v)
 		return;
 	dt_review_pane_set_proposals(dt_app_pane(v->app, DT_PANE_REVIEW), NULL, NULL, NULL);
+	plan_detach(v);
 	dt_remote_free(v->remote);
 	dt_agent_free(v->agent);
 	dt_provider_free(v->provider);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The agent's tool edge cases end to end (issue #6, "Tests"), `duoterm run
 # --json` against scenarios/agent-tools.json:
-#  - parallel tool calls: three calls in one assistant message all run, in
-#    order, and the next request answers each id;
+#  - parallel tool calls: three read-only calls in one assistant message run
+#    at the same time, and the next request answers each id in call order;
 #  - malformed tool arguments (the sim's /bad-tool-args turn): the model gets a
 #    tool error it can read, calls again, and the run finishes;
 #  - path escapes: "..", absolute paths and symlinks out of the repository are
@@ -11,6 +11,11 @@
 #  - approvals: run_command without --approve ends the run with exit 3
 #    ("approval needed") without running it; `--resume --approve 'make test*'`
 #    runs it; a command with shell metacharacters is never approved by a wildcard.
+#  - GitLab: get_issue and get_merge_request run at once; create_issue_note and
+#    create_merge_request_note wait for approval (the approval event shows what
+#    will be posted, control characters made visible) and post nothing until
+#    `--approve create_issue_note --approve create_merge_request_note`; then one
+#    POST each to the noteable's /notes with {"body"}, as DWS names them.
 . "$(dirname "$0")/agent-lib.sh"
 
 start_sim agent-tools.json
@@ -47,9 +52,9 @@ sim_requests "$work/reqs.json"
 json_check "$work/out-par.json" "parallel calls" '
 assert [tools[i]["name"] for i in order] == ["read_file", "grep", "list_dir"], order
 assert all(tools[i]["status"] == "success" for i in order), tools
-# one at a time, in order: each call finishes before the next starts
+# read-only: all three start together, and finish in call order
 seq = [(e["id"], e["status"]) for e in ev if e["type"] == "tool" and e["status"] in ("running", "success")]
-assert seq == [(i, s) for i in order for s in ("running", "success")], seq
+assert seq == [(i, "running") for i in order] + [(i, "success") for i in order], seq
 assert "include/ringbuf.h:" in tools[order[1]]["result"], tools[order[1]]
 assert "ringbuf.c" in tools[order[2]]["result"], tools[order[2]]
 assert "PARALLEL-DONE" in text and ev[-1] == {"type": "done", "outcome": "done"}, (text, ev[-1])
@@ -164,6 +169,55 @@ check_run "$work/out-meta.json"
 json_check "$work/out-meta.json" "metacharacters" '
 ap = [e for e in ev if e["type"] == "approval"]
 assert len(ap) == 1 and ap[0]["subject"] == "make tests/test_ringbuf; touch pwned", ap
+'
+
+# ---- GitLab: reads at once, note-writing only when approved
+notes_posted() { # how many POSTs to .../notes the simulator has seen
+	sim_requests "$work/reqs.json"
+	$PY -c 'import json,sys; print(sum(r["method"] == "POST" and r["path"].endswith("/notes")
+		for r in json.load(open(sys.argv[1]))))' "$work/reqs.json"
+}
+dt "$work/out-gl.json" run --json "[gitlab] tell the issue and the MR"
+[ "$rc" -eq 3 ] || fail "gitlab notes: exit $rc, want 3: $(tail -n 3 "$work/out-gl.json")"
+check_run "$work/out-gl.json"
+[ "$(notes_posted)" = 0 ] || fail "a note was posted without approval"
+json_check "$work/out-gl.json" "gitlab writes need approval" '
+reads = [tools[i] for i in order if tools[i]["name"].startswith("get_")]
+assert [t["status"] for t in reads] == ["success", "success"], reads
+# both GETs were in flight together
+seq = [(e["name"], e["status"]) for e in ev if e["type"] == "tool" and e["name"].startswith("get_")
+       and e["status"] in ("running", "success")]
+assert seq == [("get_issue", "running"), ("get_merge_request", "running"),
+               ("get_issue", "success"), ("get_merge_request", "success")], seq
+assert "ringbuf_get(rb, len)" in reads[0]["result"] and "\"iid\":2" in reads[1]["result"].replace(" ", ""), reads
+ap = [e for e in ev if e["type"] == "approval"]
+assert len(ap) == 1 and ap[0]["tool"] == "create_issue_note", ap
+assert ap[0]["pattern"] == "create_issue_note", ap
+# what will be posted, with the escape byte made visible
+assert ap[0]["subject"].startswith("note on issue #3: NOTE-FROM-AGENT: fixed by !2"), ap
+assert ap[0]["subject"].endswith("`i >= len`\\e[31m") and "\x1b" not in ap[0]["subject"], ap
+assert ev[-1]["outcome"] == "approval_needed", ev[-1]
+'
+sid=$(sid_of "$work/out-gl.json")
+# one approved, the other not: the issue note goes, then the run stops again
+dt "$work/out-gl2.json" run --json --resume="$sid" --approve create_issue_note
+[ "$rc" -eq 3 ] || fail "gitlab: half approved: exit $rc, want 3: $(tail -n 3 "$work/out-gl2.json")"
+check_run "$work/out-gl2.json"
+[ "$(notes_posted)" = 1 ] || fail "want exactly the issue note posted"
+dt "$work/out-gl3.json" run --json --resume="$sid" --approve create_merge_request_note
+[ "$rc" -eq 0 ] || fail "gitlab: approved: exit $rc: $(tail -n 3 "$work/out-gl3.json")"
+check_run "$work/out-gl3.json"
+[ "$(notes_posted)" = 2 ] || fail "want both notes posted, once each"
+json_check "$work/out-gl3.json" "gitlab notes posted" '
+notes = [r for r in json.load(open(sys.argv[2])) if r["method"] == "POST" and r["path"].endswith("/notes")]
+assert notes[0]["path"].endswith("/issues/3/notes"), notes[0]["path"]
+assert notes[1]["path"].endswith("/merge_requests/2/notes"), notes[1]["path"]
+b0, b1 = (json.loads(n["body"]) if isinstance(n["body"], str) else n["body"] for n in notes)
+assert b0 == {"body": "NOTE-FROM-AGENT: fixed by !2 \u2014 `i >= len`\u001b[31m"}, b0
+assert b1 == {"body": "MR-NOTE-FROM-AGENT: looks right"}, b1
+mr = [tools[i] for i in order if tools[i]["name"] == "create_merge_request_note"]
+assert mr and mr[-1]["status"] == "success" and "MR-NOTE-FROM-AGENT" in mr[-1]["result"], mr
+assert "GITLAB-DONE" in text and ev[-1] == {"type": "done", "outcome": "done"}, (text, ev[-1])
 '
 
 check_audit

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,7 +280,7 @@ static void pause_resume_stop(void **state)
 	(void)state;
 	user(e, "go");
 	call(e, 0, "c1", "read_file", "{\"file_path\":\"a\"}");
-	call(e, 1, "c2", "read_file", "{\"file_path\":\"b\"}");
+	call(e, 1, "c2", "run_command", "{\"command\":\"make\"}"); /* not started ahead */
 	finish(e, DT_PROV_FINISH_TOOL_CALLS);
 	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PAUSE});
 	result(e, "c1", "A", 0);
@@ -317,6 +318,118 @@ static void stop_while_tool_runs(void **state)
 	/* both calls answered (cancelled), so the conversation stays valid */
 	assert_int_equal(find(DT_FX_REQUEST, 1)->n_messages, 5);
 	dt_engine_free(e);
+	reset();
+}
+
+/* The tool-result ids the journal holds, from record `from` on, joined by
+ * spaces. */
+static void journal_results(int from, char *out, size_t n)
+{
+	const cJSON *rec;
+	int i = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(rec, R.records) {
+		const char *role = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "role"));
+
+		if (i++ < from || !role || strcmp(role, "tool"))
+			continue;
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", *out ? " " : "",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(rec, "id")));
+	}
+}
+
+/* Read-only calls run at the same time and their results reach the model in
+ * call order; a write, and a call that needs approval, wait for every call
+ * before them. */
+static void read_only_calls_run_together(void **state)
+{
+	struct dt_policy pol = DT_POLICY_INIT;
+	struct dt_engine *e = engine(&pol);
+	int from = cJSON_GetArraySize(R.records);
+	char ids[128];
+
+	(void)state;
+	user(e, "go");
+	call(e, 0, "c1", "read_file", "{\"file_path\":\"a.c\"}");
+	call(e, 1, "c2", "grep", "{\"pattern\":\"x\"}");
+	call(e, 2, "c3", "get_issue", "{\"issue_iid\":3}");
+	call(e, 3, "c4", "edit_file", "{\"file_path\":\"a.c\",\"old_str\":\"a\",\"new_str\":\"b\"}");
+	call(e, 4, "c5", "read_file", "{\"file_path\":\"a.c\"}");
+	call(e, 5, "c6", "run_command", "{\"command\":\"make\"}");
+	finish(e, DT_PROV_FINISH_TOOL_CALLS);
+	assert_int_equal(count(DT_FX_RUN_TOOL), 3);
+	assert_string_equal(find(DT_FX_RUN_TOOL, 2)->call_id, "c3");
+	/* answers out of order: kept until c1's */
+	result(e, "c3", "issue 3", 0);
+	result(e, "c2", "a.c:1:x", 0);
+	result(e, "c2", "twice", 0); /* ignored */
+	assert_int_equal(count(DT_FX_RUN_TOOL), 3);
+	journal_results(from, ids, sizeof(ids));
+	assert_string_equal(ids, "");
+	result(e, "c1", "int a;", 0);
+	journal_results(from, ids, sizeof(ids));
+	assert_string_equal(ids, "c1 c2 c3");
+	/* the edit starts only now, and the read after it only after it */
+	assert_int_equal(count(DT_FX_RUN_TOOL), 4);
+	assert_string_equal(find(DT_FX_RUN_TOOL, 3)->call_id, "c4");
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_TOOL_RESULT, .call_id = "c4",
+						 .text = "proposed", .path = "a.c"});
+	assert_int_equal(count(DT_FX_PROPOSAL), 1);
+	assert_string_equal(find(DT_FX_RUN_TOOL, 4)->call_id, "c5");
+	assert_int_equal(count(DT_FX_ASK_APPROVAL), 0);
+	result(e, "c5", "int b;", 0);
+	/* approvals one at a time, after everything before them */
+	assert_int_equal(count(DT_FX_ASK_APPROVAL), 1);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_APPROVAL, .call_id = "c6",
+						 .approval = DT_APPROVE_NO});
+	journal_results(from, ids, sizeof(ids));
+	assert_string_equal(ids, "c1 c2 c3 c4 c5 c6");
+	assert_int_equal(count(DT_FX_REQUEST), 2);
+	assert_int_equal(find(DT_FX_REQUEST, 1)->n_messages, 8);
+	dt_engine_free(e);
+	dt_policy_release(&pol);
+	reset();
+}
+
+/* Pause waits for every read running ahead; stop cancels all of them, and
+ * a result that was already in is kept. */
+static void read_ahead_pause_and_stop(void **state)
+{
+	struct dt_policy pol = DT_POLICY_INIT;
+	struct dt_engine *e = engine(&pol);
+	int from = cJSON_GetArraySize(R.records);
+	char ids[128];
+
+	(void)state;
+	user(e, "go");
+	call(e, 0, "c1", "read_file", "{\"file_path\":\"a.c\"}");
+	call(e, 1, "c2", "list_dir", "{\"directory\":\".\"}");
+	finish(e, DT_PROV_FINISH_TOOL_CALLS);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PAUSE});
+	result(e, "c1", "int a;", 0);
+	assert_int_equal(dt_engine_state(e), DT_AGENT_TOOLS); /* c2 still runs */
+	result(e, "c2", "a.c", 0);
+	assert_int_equal(dt_engine_state(e), DT_AGENT_PAUSED);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_RESUME});
+	assert_int_equal(count(DT_FX_REQUEST), 2);
+	/* the next reply: three reads; the third answers, then the user stops */
+	call(e, 0, "d1", "read_file", "{\"file_path\":\"a.c\"}");
+	call(e, 1, "d2", "read_file", "{\"file_path\":\"b.c\"}");
+	call(e, 2, "d3", "find_files", "{\"name_pattern\":\"*.c\"}");
+	finish(e, DT_PROV_FINISH_TOOL_CALLS);
+	assert_int_equal(count(DT_FX_RUN_TOOL), 5);
+	result(e, "d3", "a.c b.c", 0);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_STOP});
+	assert_int_equal(count(DT_FX_CANCEL_TOOL), 2);
+	assert_string_equal(find(DT_FX_CANCEL_TOOL, 0)->call_id, "d1");
+	assert_string_equal(find(DT_FX_CANCEL_TOOL, 1)->call_id, "d2");
+	result(e, "d1", "late", 0); /* ignored */
+	journal_results(from, ids, sizeof(ids));
+	assert_string_equal(ids, "c1 c2 d1 d2 d3");
+	assert_int_equal(dt_engine_state(e), DT_AGENT_IDLE);
+	dt_engine_free(e);
+	dt_policy_release(&pol);
 	reset();
 }
 
@@ -367,6 +480,58 @@ static void decisions_and_plan_edits_reach_the_model(void **state)
 	assert_non_null(strstr(r->last, "edited the plan"));
 	assert_non_null(strstr(r->last, "thanks"));
 	assert_non_null(strstr(r->system, "1. [in_progress] only step"));
+	dt_plan_release(&plan);
+	dt_engine_free(e);
+	reset();
+}
+
+/* Edits while the model is streaming: the request after the tool results
+ * carries one note, with the last plan only, and the user saw one notice. */
+static void plan_edits_in_a_row_make_one_note(void **state)
+{
+	struct dt_engine *e = engine(NULL);
+	struct dt_plan plan = DT_PLAN_INIT;
+	const struct rec *r;
+	const cJSON *rec;
+	int notices = 0, skip = cJSON_GetArraySize(R.records); /* earlier tests' */
+
+	(void)state;
+	user(e, "go");
+	text(e, "Reading.");
+	dt_plan_add(&plan, "first title", DT_STEP_NOT_STARTED);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	free(plan.step[0].title);
+	plan.step[0].title = strdup("second title");
+	dt_plan_add(&plan, "added step", DT_STEP_CANCELLED);
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	call(e, 0, "c1", "read_file", "{\"file_path\":\"a.c\"}");
+	finish(e, DT_PROV_FINISH_TOOL_CALLS);
+	assert_int_equal(dt_engine_state(e), DT_AGENT_TOOLS);
+	result(e, "c1", "int a;", 0);
+	r = find(DT_FX_REQUEST, 1);
+	assert_non_null(r);
+	assert_int_equal(r->last_role, DT_PROV_USER);
+	assert_non_null(strstr(r->last, "edited the plan"));
+	assert_non_null(strstr(r->last, "second title"));
+	assert_non_null(strstr(r->last, "\"cancelled\""));
+	assert_null(strstr(r->last, "first title"));
+	assert_null(strstr(strstr(r->last, "edited the plan") + 1, "edited the plan"));
+	assert_non_null(strstr(r->system, "1. [not_started] second title"));
+	assert_non_null(strstr(r->system, "2. [cancelled] added step"));
+	cJSON_ArrayForEach(rec, R.records) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "text"));
+
+		if (skip-- <= 0)
+			notices += t && strstr(t, "plan edited") != NULL;
+	}
+	assert_int_equal(notices, 1);
+	/* a new edit after that request is noted again */
+	dt_engine_feed(e, &(struct dt_engine_ev){.type = DT_EEV_PLAN_SET, .plan = &plan});
+	text(e, "Done.");
+	finish(e, DT_PROV_FINISH_STOP);
+	r = find(DT_FX_REQUEST, 2);
+	assert_non_null(r);
+	assert_non_null(strstr(r->last, "edited the plan"));
 	dt_plan_release(&plan);
 	dt_engine_free(e);
 	reset();
@@ -441,6 +606,9 @@ int main(void)
 		cmocka_unit_test(stop_while_tool_runs),
 		cmocka_unit_test(cut_stream_retried_then_fails),
 		cmocka_unit_test(decisions_and_plan_edits_reach_the_model),
+		cmocka_unit_test(plan_edits_in_a_row_make_one_note),
+		cmocka_unit_test(read_only_calls_run_together),
+		cmocka_unit_test(read_ahead_pause_and_stop),
 		cmocka_unit_test(restore_after_crash),
 		cmocka_unit_test(visible_and_patterns),
 	};

@@ -15,14 +15,17 @@
  * and feed it after dt_engine_feed() returns (the agent driver does that).
  *
  * A turn: the user's message → REQUEST → provider events → the reply is
- * committed; its tool calls run one at a time, in order (update_plan
- * inside the engine; others as RUN_TOOL, or ASK_APPROVAL first when the
- * policy says so) → their results → the next REQUEST ... until a reply
+ * committed; its tool calls run in order (update_plan inside the engine;
+ * others as RUN_TOOL, or ASK_APPROVAL first when the policy says so), one
+ * at a time except that read-only tools (read_file, grep, GitLab GETs ...)
+ * right after a read-only one start together; their results are committed
+ * in call order, and a write, command or approval waits for every call
+ * before it → the results → the next REQUEST ... until a reply
  * without tool calls: TURN_DONE.  Chat input, plan edits and review
  * decisions that arrive meanwhile are queued and go to the model as one
  * user message with the next request.
  *
- * Pause stops at the next step boundary (after the running tool or reply:
+ * Pause stops at the next step boundary (after the running tools or reply:
  * no new tool starts and no request is sent) until RESUME.  STOP cancels
  * the request or tool in flight and ends the turn.  A stream cut mid-way is
  * re-sent automatically (opts.cut_retries times), then the turn fails and

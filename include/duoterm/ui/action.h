@@ -85,6 +85,16 @@ enum dt_ctx {
 	X(REVIEW_SOURCE_NEXT, "review-source-next", R, ">", "Next source: Proposed, Unstaged, Staged") \
 	X(REVIEW_SOURCE_PREV, "review-source-prev", R, "<", "Previous source") \
 	X(REVIEW_RELOAD, "review-reload", R, "r", "List the changes again") \
+	X(PLAN_EDIT, "plan-edit", A, "e", "Edit the step's title (the agent is told)") \
+	X(PLAN_ADD, "plan-add", A, "a o", "Add a step after the selected one") \
+	X(PLAN_REMOVE, "plan-remove", A, "d x", "Remove the step") \
+	X(PLAN_MOVE_DOWN, "plan-move-down", A, "J M-Down", "Move the step down") \
+	X(PLAN_MOVE_UP, "plan-move-up", A, "K M-Up", "Move the step up") \
+	X(PLAN_CANCEL_STEP, "plan-cancel-step", A, "c", \
+	  "Mark the step cancelled, or not started again") \
+	X(PLAN_PAUSE, "plan-pause", A, "p", \
+	  "Pause the agent after the running tool, or resume it (/pause, /resume)") \
+	X(PLAN_STOP, "plan-stop", A, "S", "Stop the agent's turn (/stop; Esc does it too)") \
 	X(SUBMIT, "submit", C, "Enter", "Send the message to the agent") \
 	X(NEWLINE, "newline", C, "M-Enter S-Enter C-j", "New line in the message") \
 	X(SCROLL_UP, "scroll-up", C, "PgUp", "Scroll the transcript up") \

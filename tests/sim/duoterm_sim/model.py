@@ -226,7 +226,8 @@ class Model:
         return request.headers.get("x-api-key") or request.headers.get("api-key")
 
     def authorized(self, request):
-        if not self.keys:
+        # the AI gateway (gateway.py) checked its own token before passing it on
+        if not self.keys or request.get("sim_gateway_ok"):
             return True
         return self._key(request) in self.keys
 

@@ -19,6 +19,7 @@ from . import VERSION, control, gitlab_api, http, oauth, scenario as scenario_mo
 from .cable import Cable
 from .dap import Dap
 from .faults import Faults
+from .gateway import Gateway
 from .gitlab_model import World
 from .live import Live
 from .model import Model
@@ -41,6 +42,7 @@ class Sim:
         self.model = Model(self)
         self.cable = Cable(self)
         self.dap = Dap(self)
+        self.gateway = Gateway(self)
         self.live = Live(self)
 
     def warn(self, text):
@@ -56,6 +58,7 @@ class Sim:
         self.world.listeners.extend(listeners)
         self.model = Model(self)
         self.dap.reset()
+        self.gateway.reset()
         self.live.start()
 
     # ------------------------------------------------------------ routing
@@ -71,6 +74,8 @@ class Sim:
             return await self.model.messages(request)
         if path in ("/v1/models", "/models") and request.method == "GET":
             return await self.model.models_list(request)
+        if path.startswith("/ai/"):
+            return await self.gateway.dispatch(request, path)
         if self.root:
             if not (path == self.root or path.startswith(self.root + "/")):
                 return web.Response(status=404, text="Not Found\n")
@@ -91,7 +96,9 @@ class Sim:
             return web.Response(text="<!DOCTYPE html><title>Sign in · duoterm-sim</title>\n",
                                 content_type="text/html")
         if path.startswith("/api/v4/ai/"):
-            resp = await self.dap.dispatch(request, path)
+            resp = await self.gateway.dispatch(request, path)
+            if resp is None:
+                resp = await self.dap.dispatch(request, path)
             if resp is not None:
                 return resp
         resp = await gitlab_api.dispatch(request, self, path)
