@@ -50,7 +50,8 @@ static void usage(FILE *f)
 		"  --model NAME         the model to use\n"
 		"  --approve PATTERN    (run) approve commands matching PATTERN (repeatable; '*' all)\n"
 		"  --accept-proposals   (run) accept the agent's proposed changes into the working tree\n"
-		"  --resume[=ID]        (run) continue a session (default: the latest)\n"
+		"  --resume[=ID]        continue an agent session (default: the latest), in the\n"
+		"                       workbench or with run\n"
 		"  --context ITEM       (run) attach #ISSUE, !MR or a file path (repeatable)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"
@@ -308,6 +309,7 @@ int main(int argc, char **argv)
 			.no_colour = cli.no_colour,
 			.theme = cli.theme,
 			.exit_after_ms = cli.exit_after_ms,
+			.resume = cli.resume,
 		};
 		rc = dt_workbench_run(&wo);
 	}

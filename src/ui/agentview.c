@@ -617,15 +617,22 @@ static int start_remote(struct dt_agentview *v, struct dt_runtime *rt,
 }
 
 static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_config *cfg,
-		 const struct dt_context *ctx, struct dt_gl_client *gl, struct dt_sb *err)
+		 const struct dt_context *ctx, struct dt_gl_client *gl, const char *resume,
+		 struct dt_sb *err)
 {
 	struct dt_provider_opts po = DT_PROVIDER_OPTS_INIT;
 	struct dt_agent_opts ao = DT_AGENT_OPTS_INIT;
 	const char *model = NULL;
 	char cwd[4096];
 
-	if (cfg->provider && dt_remote_provider_name(cfg->provider, &model))
+	if (cfg->provider && dt_remote_provider_name(cfg->provider, &model)) {
+		if (resume) {
+			dt_sb_adds(err, "--resume continues local agent sessions; a Duo Agent "
+					"Platform flow cannot be resumed from here yet");
+			return -1;
+		}
 		return start_remote(v, rt, cfg, ctx, model, err);
+	}
 	if (dt_provider_opts_from_config(&po, cfg, err))
 		return -1;
 	v->provider = dt_provider_new(rt->net, &rt->loop, &po, err);
@@ -640,12 +647,56 @@ static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_
 	ao.project = ctx->project;
 	ao.cbs = &cbs;
 	ao.ud = v;
+	ao.resume = resume;
 	return dt_agent_new(&v->agent, &ao, err);
+}
+
+/* A resumed session: its transcript into Chat and its plan into Plan, as
+ * they were when it stopped. */
+static void show_restored(struct dt_agentview *v)
+{
+	struct dt_engine *e = dt_agent_engine(v->agent);
+	const struct dt_entry *entries;
+	size_t n = dt_engine_entries(e, &entries);
+	const char *id = dt_agent_session_id(v->agent);
+	struct dt_sb sb = DT_SB_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dt_entry *en = &entries[i];
+
+		switch (en->kind) {
+		case DT_ENTRY_USER:
+			dt_app_chat(v->app, DT_CHAT_USER, dt_sb_str(&en->text));
+			break;
+		case DT_ENTRY_ASSISTANT:
+			if (en->text.len)
+				dt_app_chat(v->app, DT_CHAT_AGENT, dt_sb_str(&en->text));
+			break;
+		case DT_ENTRY_TOOL:
+			if (en->status >= DT_TOOL_SUCCESS)
+				tool_card(v, en);
+			break;
+		case DT_ENTRY_NOTICE:
+		case DT_ENTRY_ERROR:
+			dt_app_chat(v->app, en->kind == DT_ENTRY_ERROR ? DT_CHAT_ERROR : DT_CHAT_SYSTEM,
+				    dt_sb_str(&en->text));
+			break;
+		case DT_ENTRY_REASONING:
+			break;
+		}
+	}
+	on_plan(dt_engine_plan(e), v);
+	dt_sb_addf(&sb, "Resumed session %s.", id ? id : "");
+	if (dt_agent_interrupted(v->agent))
+		dt_sb_adds(&sb, " It stopped in the middle of a turn: /resume continues it, or "
+				"type something new.");
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, sb.buf);
+	dt_sb_release(&sb);
 }
 
 struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 				      const struct dt_config *cfg, const struct dt_context *ctx,
-				      struct dt_gl_client *gl)
+				      struct dt_gl_client *gl, const char *resume)
 {
 	struct dt_agentview *v = dt_xcalloc(1, sizeof(*v));
 	struct dt_sb err = DT_SB_INIT;
@@ -655,7 +706,7 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 	v->plan_sel = -1;
 	dt_app_on_submit(app, on_submit, v);
 	dt_app_on_cancel(app, on_cancel, v);
-	if (start(v, rt, cfg, ctx, gl, &err)) {
+	if (start(v, rt, cfg, ctx, gl, resume, &err)) {
 		dt_sb_addf(&err, "%sThe rest of the workbench works without it.",
 			   err.len ? "\n" : "");
 		v->unavailable = dt_sb_detach(&err, NULL);
@@ -670,6 +721,8 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
 				  "Type a goal for the agent and press Enter.\n/help lists the "
 				  "commands.");
+		if (resume)
+			show_restored(v);
 	}
 	dt_sb_release(&err);
 	return v;

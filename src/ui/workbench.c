@@ -119,7 +119,8 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 	wb.panels = dt_panels_start(wb.app, &wb.rt.loop, wb.rt.net, wb.cfg, &wb.ctx, NULL);
 	dt_panels_on_review(wb.panels, on_mr_diffs, &wb);
 	dt_app_on_open(wb.app, on_open, &wb);
-	wb.agent = dt_agentview_new(wb.app, &wb.rt, wb.cfg, &wb.ctx, dt_panels_client(wb.panels));
+	wb.agent = dt_agentview_new(wb.app, &wb.rt, wb.cfg, &wb.ctx, dt_panels_client(wb.panels),
+				    opts->resume);
 	dt_agentview_set_panels(wb.agent, wb.panels);
 	if (opts->exit_after_ms)
 		dt_loop_add_timer(&wb.rt.loop, (uint64_t)opts->exit_after_ms, exit_after, &wb);

@@ -21,10 +21,13 @@ struct dt_panels;
 struct dt_agentview;
 
 /* Never fails: on error the view explains itself in the Chat pane.
- * gl may be NULL (no GitLab tools). */
+ * gl may be NULL (no GitLab tools).  resume: a session id to continue
+ * ("" = the latest), or NULL for a new one; its transcript, plan and
+ * proposals are shown again, and a turn it was in the middle of waits for
+ * /resume. */
 struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 				      const struct dt_config *cfg, const struct dt_context *ctx,
-				      struct dt_gl_client *gl);
+				      struct dt_gl_client *gl, const char *resume);
 /* /mr, /issue and /pipeline in the chat go to the GitLab panels. */
 void dt_agentview_set_panels(struct dt_agentview *v, struct dt_panels *panels);
 /* Before the net thread stops. */

@@ -14,6 +14,7 @@ struct dt_workbench_opts {
 	int demo;
 	int no_colour;
 	const char *theme; /* --theme NAME|FILE, or NULL */
+	const char *resume; /* --resume[=ID]: "" = the latest session; NULL: a new one */
 	/* benchmarks: exit after this many ms of running (0 = never) */
 	int exit_after_ms;
 };
