@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(msg);
 		dt_gl_parse_pipeline(s, n, &o.pl);
 		dt_gl_pipeline_release(&o.pl);
+		list(dt_gl_parse_users, (void (*)(void *))dt_gl_user_release, s, n);
 	}
 	return 0;
 }
