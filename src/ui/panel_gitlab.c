@@ -1537,11 +1537,10 @@ static void key_job(struct panel *pn, const char *what)
 	ps->act_id = job;
 	ps->act_what = what;
 	dt_sb_addf(&title, "%s job?", !strcmp(what, "retry") ? "Retry" : "Cancel");
-	dt_sb_addf(&text, "%s job %ld%s%s?", !strcmp(what, "retry") ? "Run" : "Cancel", job,
+	dt_sb_addf(&text, "%s job %ld%s%s%s?", !strcmp(what, "retry") ? "Run" : "Cancel", job,
 		   pn->view == V_PIPELINE ? ": " : "",
-		   pn->view == V_PIPELINE ? p->rows[row].text + 2 : "");
-	if (!strcmp(what, "retry"))
-		dt_sb_adds(&text, " again");
+		   pn->view == V_PIPELINE ? p->rows[row].text + 2 : "",
+		   !strcmp(what, "retry") ? " again" : "");
 	dt_app_confirm(ps->app, title.buf, text.buf, on_job_confirm, ps);
 	dt_sb_release(&title);
 	dt_sb_release(&text);
