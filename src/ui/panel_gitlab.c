@@ -36,6 +36,7 @@ struct panel {
 	uint64_t timer;
 	uint64_t last_ms, due_ms; /* the last request, the next (monotonic) */
 	unsigned interval;
+	int tier; /* enum tier when the timer was armed */
 	int loading, again; /* again: asked while loading, ask once more */
 	char *body; /* the list as last received */
 	size_t len;
@@ -181,11 +182,21 @@ static void on_due(struct dt_loop *loop, void *ud)
 	load(pn);
 }
 
-/* On screen: the pane has a window (a tab behind another, or a pane hidden
- * by a zoomed one, has none). */
-static int shown(struct panel *pn)
+/* How much the user sees of a panel: focused, on screen, or off screen (a
+ * tab behind another, or hidden by a zoomed pane: no window). */
+enum tier { T_FOCUSED, T_VISIBLE, T_HIDDEN };
+
+static enum tier tier_of(struct panel *pn)
 {
-	return pane_of(pn)->win != NULL;
+	struct dt_pane *p = pane_of(pn);
+
+	return !p->win ? T_HIDDEN : p->focused ? T_FOCUSED : T_VISIBLE;
+}
+
+static unsigned tier_base(struct dt_panels *ps, enum tier t)
+{
+	return t == T_FOCUSED ? ps->o.focused_ms : t == T_VISIBLE ? ps->o.visible_ms
+								  : ps->o.hidden_ms;
 }
 
 static void arm(struct panel *pn, unsigned delay)
@@ -198,21 +209,23 @@ static void arm(struct panel *pn, unsigned delay)
 	pn->timer = dt_loop_add_timer(loop, delay, on_due, pn);
 }
 
-/* The next conditional request: the visible panels every visible_ms, the
- * hidden ones every hidden_ms, each interval doubling (up to max_ms) while
- * GitLab answers 304, and back to the base on a change. */
+/* The next conditional request: every focused_ms for the focused panel,
+ * visible_ms for the others on screen, hidden_ms off screen; the interval
+ * doubles (up to max_ms) while GitLab answers 304 and goes back to the base
+ * on a change. */
 static void schedule(struct panel *pn, int changed, int failed)
 {
 	struct dt_panels *ps = pn->ps;
-	int on_screen = shown(pn);
-	unsigned base = on_screen ? ps->o.visible_ms : ps->o.hidden_ms;
+	unsigned base;
 
+	pn->tier = tier_of(pn);
+	base = tier_base(ps, pn->tier);
 	if (changed || !pn->interval)
 		pn->interval = base;
 	else if (pn->interval < ps->o.max_ms)
 		pn->interval *= 2; /* nothing changed (304) or failing: slower */
 	if (pn->interval < base)
-		pn->interval = base; /* it went off screen: slower at once */
+		pn->interval = base; /* it went out of sight: slower at once */
 	if (failed && pn->interval < 2000)
 		pn->interval = 2000;
 	if (pn->interval > ps->o.max_ms)
@@ -561,15 +574,16 @@ static void on_auth(struct dt_gl_client *c, void *ud)
 		dt_app_set_conn(ps->app, DT_CONN_ERROR, "sign in again: duoterm login");
 }
 
-/* DUOTERM_POLL_MS=VISIBLE:HIDDEN:MAX (milliseconds), for tests and
- * benchmarks; what it leaves out keeps the default. */
+/* DUOTERM_POLL_MS=FOCUSED:VISIBLE:HIDDEN:MAX (milliseconds), for tests and
+ * benchmarks; what it leaves out (or gives as 0) keeps the default. */
 static void poll_env(struct dt_panels_opts *o)
 {
 	const char *e = getenv("DUOTERM_POLL_MS");
-	unsigned v = 0, h = 0, m = 0;
+	unsigned f = 0, v = 0, h = 0, m = 0;
 
-	if (!e || sscanf(e, "%u:%u:%u", &v, &h, &m) < 1)
+	if (!e || sscanf(e, "%u:%u:%u:%u", &f, &v, &h, &m) < 1)
 		return;
+	o->focused_ms = f ? f : o->focused_ms;
 	o->visible_ms = v ? v : o->visible_ms;
 	o->hidden_ms = h ? h : o->hidden_ms;
 	o->max_ms = m ? m : o->max_ms;
@@ -623,8 +637,9 @@ struct dt_panels *dt_panels_start(struct dt_app *app, struct dt_loop *loop, stru
 	panel_ops.draw = panel_draw;
 	panel_ops.action = panel_action;
 	poll_env(&ps->o);
-	ps->o.visible_ms = ps->o.visible_ms ? ps->o.visible_ms : 10000;
-	ps->o.hidden_ms = ps->o.hidden_ms ? ps->o.hidden_ms : 60000;
+	ps->o.focused_ms = ps->o.focused_ms ? ps->o.focused_ms : 10000;
+	ps->o.visible_ms = ps->o.visible_ms ? ps->o.visible_ms : 30000;
+	ps->o.hidden_ms = ps->o.hidden_ms ? ps->o.hidden_ms : 120000;
 	ps->o.max_ms = ps->o.max_ms ? ps->o.max_ms : 300000;
 	ps->instance = dt_xstrdup(cfg->instance_url);
 	init_panel(ps, 0, DT_PANE_MRS, "merge_requests?state=opened&per_page=50", "open");
@@ -1339,20 +1354,22 @@ int dt_panels_job_action(struct dt_panels *ps, long job, const char *action)
 /* ---- keys (context S) ------------------------------------------------------ */
 
 /*
- * Drawn means on screen.  A panel that was off screen (a tab behind
- * another, or hidden by a zoomed pane) was put on the slow interval; the
- * moment it shows again it is due no later than visible_ms after its last
- * request.
+ * Drawn means on screen, and a redraw follows every change of focus.  A
+ * panel armed for a slower tier (off screen, or on screen but not focused)
+ * that moved up is due no later than its new base after its last request;
+ * within one tier the backoff stays.
  */
 static void panel_draw(struct dt_pane *p)
 {
 	struct panel *pn = p->priv;
 	struct dt_panels *ps = pn->ps;
-	uint64_t now = dt_now_ms(), next = pn->last_ms + ps->o.visible_ms;
+	enum tier t = tier_of(pn);
+	uint64_t now = dt_now_ms(), next = pn->last_ms + tier_base(ps, t);
 
 	dt_list_pane_ops.draw(p);
-	if (pn->timer && pn->interval > ps->o.visible_ms && pn->due_ms > next) {
-		pn->interval = ps->o.visible_ms;
+	if (pn->timer && (int)t < pn->tier && pn->due_ms > next) {
+		pn->tier = t;
+		pn->interval = tier_base(ps, t);
 		arm(pn, next > now ? (unsigned)(next - now) : 0);
 	}
 }

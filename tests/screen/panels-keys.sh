@@ -7,7 +7,7 @@
 # nothing), and a merge request's diff fetched for Review (d).
 . "$(dirname "$0")/panels-lib.sh"
 gl_sim
-gl_start 200 40 DUOTERM_POLL_MS=60000:60000:60000
+gl_start 200 40 DUOTERM_POLL_MS=60000:60000:60000:60000
 screen_wait "6 Pipelines · 8 pipelines" 10
 
 # back: every key of panel-back closes the MR detail and keeps the selection

@@ -8,7 +8,7 @@
 # Finished pipelines and a closed detail are unsubscribed.
 . "$(dirname "$0")/panels-lib.sh"
 gl_sim
-gl_start 200 40 DUOTERM_POLL_MS=60000:60000:60000
+gl_start 200 40 DUOTERM_POLL_MS=60000:60000:60000:60000
 screen_wait "6 Pipelines · 8 pipelines" 10
 # static.json: #312 running, #311 pending; the rest finished
 gl_wait_subs "311 312"

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Polling by visibility, counted by the simulator: on a narrow terminal the
 # side panels fold into tabs and only the front one is on screen.  With
-# DUOTERM_POLL_MS=500:5000:8000 (visible, hidden, most), the panel on screen
+# DUOTERM_POLL_MS=500:500:5000:8000 (focused, visible, hidden, most), the panel on screen
 # is asked far more often than the two behind it, its interval doubles while
 # nothing changes, a change brings it back to the base, and a panel brought
 # to the front is asked at once rather than when its slow timer ends.
 . "$(dirname "$0")/panels-lib.sh"
 gl_sim
-gl_start 80 40 DUOTERM_POLL_MS=500:5000:8000
+gl_start 80 40 DUOTERM_POLL_MS=500:500:5000:8000
 screen_wait "!4 " 10
 # lists SINCE [WINDOW]: per list, how many GETs (within WINDOW seconds of
 # the first list request after SINCE) and the gaps between them (ms)

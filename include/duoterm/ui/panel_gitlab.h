@@ -4,11 +4,11 @@
  *
  * Loading: the three lists start together (one round trip with latency).
  * Staying live, kindly: each panel re-asks with If-None-Match on its own
- * one-shot timer — 10 s while it is on screen, 60 s while it is not (a tab
- * behind another, or hidden by a zoomed pane), the interval doubling (up to
- * 5 min) while GitLab answers 304 and going back to the base on a change; a
- * panel that comes back on screen is due at once if its last request is
- * older than the visible interval.  Pipelines are followed over ActionCable
+ * one-shot timer — 10 s while it is focused, 30 s while it is on screen,
+ * 2 min while it is not (a tab behind another, or hidden by a zoomed pane),
+ * the interval doubling (up to 5 min) while GitLab answers 304 and going
+ * back to the base on a change; a panel that comes into sight (or focus)
+ * is due at once if its last request is older than its new base.  Pipelines are followed over ActionCable
  * (one GraphqlChannel subscription per unfinished pipeline in the list and
  * for the one open in detail); a push refreshes that row and detail at once.
  * Nothing ticks when nothing is due.  On a network failure the rows
@@ -33,8 +33,10 @@ struct dt_context;
 struct dt_panels;
 
 struct dt_panels_opts {
-	unsigned visible_ms;  /* 0: 10000 (DUOTERM_POLL_MS=V:H:M overrides) */
-	unsigned hidden_ms;   /* 0: 60000 */
+	/* 0: the default; DUOTERM_POLL_MS=F:V:H:M overrides */
+	unsigned focused_ms;  /* 0: 10000 */
+	unsigned visible_ms;  /* 0: 30000 */
+	unsigned hidden_ms;   /* 0: 120000 */
 	unsigned max_ms;      /* 0: 300000 */
 	int no_cable;         /* no ActionCable (tests) */
 };
