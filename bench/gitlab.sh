@@ -6,9 +6,9 @@
 #     `duoterm status` (user, project and three counts) end to end;
 #  2. requests per minute while the workbench sits idle with every panel
 #     open (IDLE_SECONDS, default 60, from 5 s after the start), counted by
-#     the simulator: on a wide terminal (all three panels on screen: 10 s,
-#     doubling while unchanged) and a narrow one (two of them tabbed away:
-#     60 s, doubling).
+#     the simulator: on a wide terminal (all three panels on screen, none
+#     focused: 30 s, doubling while unchanged) and a narrow one (two of them
+#     tabbed away: 2 min, doubling).
 IDLE_SECONDS=${IDLE_SECONDS:-60}
 GL_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$GL_SRCDIR/tests/integration/gitlab-lib.sh"

@@ -275,6 +275,13 @@ static void pend_free(struct pend *p)
 
 static void end_later(struct dt_listen_engine *eng);
 
+/* Closes the connection soon.  Not by returning -1 from the callback:
+ * Debian's lws 4.1.6 under libuv then closes the wsi twice (doc/net.md). */
+static void hang_up(struct lws *wsi)
+{
+	lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
 static int write_answer(struct lws *wsi, struct pend *p)
 {
 	struct server *s = p->s;
@@ -295,9 +302,9 @@ static int write_answer(struct lws *wsi, struct pend *p)
 	pend_free(p);
 	if (s->closing)
 		end_later(s->eng);
-	if (rc)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (rc || lws_http_transaction_completed(wsi))
+		hang_up(wsi);
+	return 0;
 }
 
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -311,8 +318,10 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		if (!s || s->ended || !pss)
-			return -1;
+		if (!s || s->ended || !pss) {
+			hang_up(wsi);
+			return 0;
+		}
 		p = dt_xcalloc(1, sizeof(*p));
 		p->s = s;
 		p->wsi = wsi;
@@ -477,6 +486,7 @@ static void do_answer(struct dt_listen_engine *eng, struct lreq *r)
 	p->body = r->body;
 	r->ctype = r->body = NULL;
 	lws_callback_on_writable(p->wsi);
+	lws_cancel_service(s->ctx); /* lws looks again only after it serviced a socket */
 }
 
 static int answers_waiting(struct server *s)

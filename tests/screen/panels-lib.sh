@@ -3,7 +3,7 @@
 # what it received), the demo repository pointing at it, and duoterm in
 # tmux signed in with the demo token.
 #
-#   gl_sim [SCENARIO]              starts the simulator (static.json), sets URL
+#   gl_sim [SCENARIO [PORT]]       starts the simulator (static.json), sets URL
 #   gl_start COLS ROWS [ENV=V ...] duoterm in the repository, lists loaded
 #   gl_seq                         the simulator's request count so far
 #   gl_reqs SINCE [PATH_REGEX]     "METHOD PATH STATUS BODY" lines since SINCE
@@ -22,8 +22,9 @@ gl_cleanup() {
 trap gl_cleanup EXIT
 
 gl_sim() {
+	rm -f "$work/port"
 	"$DT_SRCDIR/tests/sim/duoterm-sim" --scenario "$DT_SRCDIR/tests/sim/scenarios/${1:-static.json}" \
-		--port 0 --port-file "$work/port" --quiet </dev/null >/dev/null 2>"$work/sim.err" &
+		--port "${2:-0}" --port-file "$work/port" --quiet </dev/null >/dev/null 2>"$work/sim.err" &
 	simpid=$!
 	i=0
 	while [ ! -s "$work/port" ]; do
@@ -32,6 +33,7 @@ gl_sim() {
 		sleep 0.05
 	done
 	URL=http://127.0.0.1:$(cat "$work/port")
+	[ -d "$work/repo" ] && return 0
 	"$DT_SRCDIR/tests/sim/make-demo-repo" "$work/repo" "$URL" >/dev/null 2>&1 ||
 		die "make-demo-repo failed"
 }

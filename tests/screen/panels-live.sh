@@ -5,7 +5,8 @@
 # changes a pipeline the row shows it within a second, through one
 # conditional request for the pipelines and no polling of the other panels
 # (polling is set to a minute here, so any request is the push's doing).
-# Finished pipelines and a closed detail are unsubscribed.
+# Finished pipelines and a closed detail are unsubscribed; after a
+# reconnect the subscriptions are sent again.
 . "$(dirname "$0")/panels-lib.sh"
 gl_sim
 gl_start 200 40 DUOTERM_POLL_MS=60000:60000:60000:60000
@@ -62,5 +63,15 @@ gl_wait_subs "310 312"
 screen_keys h
 screen_wait "6 Pipelines · 8 pipelines" 5
 gl_wait_subs "312"
+
+# the simulator restarts (same port, its world as at the start: #311 pending
+# again): after the reconnect the subscription is sent again and the list is
+# asked once for what was missed, which brings #311's back
+port=$(cat "$work/port")
+kill "$simpid"
+wait "$simpid" 2>/dev/null
+gl_sim static.json "$port"
+gl_wait_subs "311 312" 20
+screen_wait "#311 … feature/peek · pending" 5
 grep -q "glpat-demo" "$work/log" && die "the token reached the log"
 echo ok
