@@ -48,9 +48,10 @@ struct panel {
 	size_t list_sel; /* the list's selection when a detail opened */
 };
 
-/* A GraphqlChannel subscription to one pipeline's status. */
+/* A GraphqlChannel subscription to one pipeline's (or job's) status. */
 struct psub {
-	long pipeline;
+	long id;
+	int job; /* a job (the one whose log is open), else a pipeline */
 	char *ident; /* the exact identifier sent; NULL once refused */
 };
 
@@ -360,9 +361,18 @@ static void load(struct panel *pn)
  * says "this pipeline changed": the row (and the detail, when it shows that
  * pipeline) is then asked for again with If-None-Match.
  */
-static const char pipeline_query[] =
-	"subscription pipelineStatusUpdated($pipelineId: CiPipelineID!) "
-	"{ ciPipelineStatusUpdated(pipelineId: $pipelineId) { id status detailedStatus { name } } }";
+/* What GitLab's pipeline and job pages subscribe to, by kind (psub.job). */
+static const struct {
+	const char *query, *operation, *field, *var, *gid;
+} sub_kinds[2] = {
+	{"subscription pipelineStatusUpdated($pipelineId: CiPipelineID!) "
+	 "{ ciPipelineStatusUpdated(pipelineId: $pipelineId) { id status detailedStatus { name } } }",
+	 "pipelineStatusUpdated", "ciPipelineStatusUpdated", "pipelineId",
+	 "gid://gitlab/Ci::Pipeline/"},
+	{"subscription jobStatusUpdated($jobId: CiBuildID!) "
+	 "{ ciJobStatusUpdated(jobId: $jobId) { id status detailedStatus { name } } }",
+	 "jobStatusUpdated", "ciJobStatusUpdated", "jobId", "gid://gitlab/Ci::Build/"},
+};
 
 static int pipeline_alive(const char *status)
 {
@@ -376,10 +386,10 @@ static int pipeline_alive(const char *status)
 	return 0;
 }
 
-static struct psub *sub_by_pipeline(struct dt_panels *ps, long id)
+static struct psub *sub_find(struct dt_panels *ps, long id, int job)
 {
 	for (int i = 0; i < ps->nr_subs; i++)
-		if (ps->subs[i].pipeline == id)
+		if (ps->subs[i].id == id && ps->subs[i].job == job)
 			return &ps->subs[i];
 	return NULL;
 }
@@ -392,22 +402,21 @@ static struct psub *sub_by_ident(struct dt_panels *ps, const char *ident)
 	return NULL;
 }
 
-static void sub_add(struct dt_panels *ps, long id)
+static void sub_add(struct dt_panels *ps, long id, int job)
 {
-	struct dt_ac_graphql_sub sub = {.query = pipeline_query,
-					.operation_name = "pipelineStatusUpdated"};
+	struct dt_ac_graphql_sub sub = {.query = sub_kinds[job].query,
+					.operation_name = sub_kinds[job].operation};
 	struct dt_sb ident = DT_SB_INIT, gid = DT_SB_INIT;
 	cJSON *vars = cJSON_CreateObject();
 
-	if (ps->nr_subs == MAX_SUBS || sub_by_pipeline(ps, id))
+	if (ps->nr_subs == MAX_SUBS || sub_find(ps, id, job))
 		goto out;
-	dt_sb_addf(&gid, "gid://gitlab/Ci::Pipeline/%ld", id);
-	cJSON_AddStringToObject(vars, "pipelineId", gid.buf);
+	dt_sb_addf(&gid, "%s%ld", sub_kinds[job].gid, id);
+	cJSON_AddStringToObject(vars, sub_kinds[job].var, gid.buf);
 	sub.variables = vars;
 	if (dt_ac_graphql_identifier(&ident, &sub) || dt_ac_subscribe(ps->cable, ident.buf))
 		goto out;
-	ps->subs[ps->nr_subs].pipeline = id;
-	ps->subs[ps->nr_subs].ident = dt_sb_detach(&ident, NULL);
+	ps->subs[ps->nr_subs] = (struct psub){id, job, dt_sb_detach(&ident, NULL)};
 	ps->nr_subs++;
 out:
 	cJSON_Delete(vars);
@@ -423,40 +432,47 @@ static void sub_drop(struct dt_panels *ps, struct psub *s)
 	*s = ps->subs[--ps->nr_subs];
 }
 
-/* The pipelines worth a subscription now, and the subscriptions made to
- * match them. */
+/* What is worth a subscription now — the open pipeline (or the open job's
+ * pipeline, and the job while its log is tailed) and the list's unfinished
+ * pipelines — and the subscriptions made to match. */
 static void cable_sync(struct dt_panels *ps)
 {
 	struct panel *pn = &ps->panels[2];
-	long want[MAX_SUBS];
+	struct psub want[MAX_SUBS];
 	int nr_want = 0;
 	struct dt_gl_list l;
 
 	if (!ps->cable)
 		return;
 	if (pn->view == V_PIPELINE)
-		want[nr_want++] = pn->detail_id;
+		want[nr_want++] = (struct psub){pn->detail_id, 0, NULL};
 	else if (pn->view == V_JOB && ps->job_pipeline)
-		want[nr_want++] = ps->job_pipeline;
+		want[nr_want++] = (struct psub){ps->job_pipeline, 0, NULL};
+	if (pn->view == V_JOB && !ps->tail_done)
+		want[nr_want++] = (struct psub){ps->tail_job, 1, NULL};
 	if (pn->body && !pn->parse(pn->body, pn->len, &l)) {
 		for (size_t i = 0; i < l.nr && nr_want < MAX_SUBS; i++) {
 			struct dt_gl_pipeline *pl = DT_GL_ITEM(&l, struct dt_gl_pipeline, i);
+			int k = 0;
 
-			if (pipeline_alive(pl->status) && (!nr_want || want[0] != pl->id))
-				want[nr_want++] = pl->id;
+			while (k < nr_want && (want[k].job || want[k].id != pl->id))
+				k++;
+			if (pipeline_alive(pl->status) && k == nr_want)
+				want[nr_want++] = (struct psub){pl->id, 0, NULL};
 		}
 		dt_gl_list_release(&l, pn->release);
 	}
 	for (int i = ps->nr_subs - 1; i >= 0; i--) {
 		int k = 0;
 
-		while (k < nr_want && want[k] != ps->subs[i].pipeline)
+		while (k < nr_want &&
+		       (want[k].id != ps->subs[i].id || want[k].job != ps->subs[i].job))
 			k++;
 		if (k == nr_want)
 			sub_drop(ps, &ps->subs[i]);
 	}
 	for (int k = 0; k < nr_want; k++)
-		sub_add(ps, want[k]);
+		sub_add(ps, want[k].id, want[k].job);
 }
 
 static void detail_refresh(struct panel *pn);
@@ -471,20 +487,22 @@ static void on_push(struct dt_panels *ps, struct psub *s, const cJSON *message)
 	if (dt_ac_graphql_result(message, &gr))
 		return;
 	if (gr.errors && !gr.more) {
-		dt_warn("gitlab", "pipeline %ld: the subscription ended with an error", s->pipeline);
+		dt_warn("gitlab", "%s %ld: the subscription ended with an error",
+			s->job ? "job" : "pipeline", s->id);
 		free(s->ident);
 		s->ident = NULL; /* do not ask again */
 		return;
 	}
 	if (!gr.data || cJSON_IsNull(gr.data) ||
-	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(gr.data, "ciPipelineStatusUpdated")))
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(gr.data, sub_kinds[s->job].field)))
 		return;
-	dt_debug("gitlab", "pipeline %ld changed (pushed)", s->pipeline);
-	refresh_now(pn);
-	if (pn->view == V_PIPELINE && pn->detail_id == s->pipeline)
+	dt_debug("gitlab", "%s %ld changed (pushed)", s->job ? "job" : "pipeline", s->id);
+	if (!s->job)
+		refresh_now(pn);
+	if (!s->job && pn->view == V_PIPELINE && pn->detail_id == s->id)
 		detail_refresh(pn);
-	else if (pn->view == V_JOB && ps->job_pipeline == s->pipeline && !ps->tail_done &&
-		 ps->tail_timer) {
+	else if (pn->view == V_JOB && !ps->tail_done && ps->tail_timer &&
+		 (s->job ? ps->tail_job : ps->job_pipeline) == s->id) {
 		/* the job may have ended: look now rather than after the backoff */
 		dt_loop_cancel_timer(ps->loop, ps->tail_timer);
 		ps->tail_timer = 0;
@@ -515,8 +533,8 @@ static void on_cable(const struct dt_ac_event *ev, void *ud)
 	case DT_AC_EV_SUB_TIMEOUT:
 		/* forgotten by the client; keep the entry so it is not sent again */
 		if ((s = sub_by_ident(ps, ev->identifier))) {
-			dt_warn("gitlab", "pipeline %ld: subscription %s", s->pipeline,
-				ev->type == DT_AC_EV_REJECTED ? "rejected" : "unanswered");
+			dt_warn("gitlab", "%s %ld: subscription %s", s->job ? "job" : "pipeline",
+				s->id, ev->type == DT_AC_EV_REJECTED ? "rejected" : "unanswered");
 			free(s->ident);
 			s->ident = NULL;
 		}
@@ -1068,6 +1086,7 @@ static void on_job_status(const struct dt_gl_response *r, void *ud)
 		struct dt_sb sub = DT_SB_INIT;
 
 		ps->tail_done = 1;
+		cable_sync(ps);
 		dt_sb_addf(&sub, "job %ld log · %s", ps->tail_job, st->valuestring);
 		dt_pane_set_subtitle(dt_app_pane(ps->app, DT_PANE_PIPELINES), sub.buf);
 		dt_sb_release(&sub);
@@ -1292,21 +1311,36 @@ int dt_gitlab_slash(struct dt_panels *ps, const char *text, struct dt_sb *out,
 
 /* ---- writes -------------------------------------------------------------------- */
 
-static void on_write(const struct dt_gl_response *r, void *ud)
+/* A write is answered: the panel it concerns shows the effect now
+ * (conditional requests), an open MR or issue its new note. */
+static void wrote(struct dt_panels *ps, enum dt_pane_id pane, const struct dt_gl_response *r)
 {
-	struct dt_panels *ps = ud;
+	struct panel *pn = panel_by_pane(ps, pane);
 
 	if (r->error)
 		dt_app_error(ps->app, "%s", r->error);
 	else
 		dt_app_message(ps->app, "Done.");
-	for (int i = 0; i < 3; i++) { /* show the effect now (conditional requests) */
-		struct panel *pn = &ps->panels[i];
+	refresh_now(pn);
+	if (!r->error && (pn->view == V_MR || pn->view == V_ISSUE))
+		open_detail(pn, pn->view, pn->detail_id);
+	else if (!r->error && pn->view == V_PIPELINE)
+		detail_refresh(pn);
+}
 
-		refresh_now(pn);
-		if (!r->error && (pn->view == V_MR || pn->view == V_ISSUE))
-			open_detail(pn, pn->view, pn->detail_id); /* the new note */
-	}
+static void on_wrote_mr(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_MRS, r);
+}
+
+static void on_wrote_issue(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_ISSUES, r);
+}
+
+static void on_wrote_job(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_PIPELINES, r);
 }
 
 int dt_panels_comment(struct dt_panels *ps, enum dt_pane_id pane, long iid, const char *body)
@@ -1318,7 +1352,8 @@ int dt_panels_comment(struct dt_panels *ps, enum dt_pane_id pane, long iid, cons
 	dt_sb_addf(&path, "/projects/%s/%s/%ld/notes", ps->project_id,
 		   pane == DT_PANE_MRS ? "merge_requests" : "issues", iid);
 	cJSON_AddStringToObject(o, "body", body); /* "@duo-developer ..." mentions pass as is */
-	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, o, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, o,
+			     pane == DT_PANE_MRS ? on_wrote_mr : on_wrote_issue, ps);
 	cJSON_Delete(o);
 	dt_sb_release(&path);
 	return rc;
@@ -1332,7 +1367,7 @@ int dt_panels_assign(struct dt_panels *ps, long iid, long user_id)
 
 	cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)user_id));
 	dt_sb_addf(&path, "/projects/%s/issues/%ld", ps->project_id, iid);
-	rc = dt_gl_send_json(&ps->gl, "PUT", path.buf, o, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "PUT", path.buf, o, on_wrote_issue, ps);
 	cJSON_Delete(o);
 	dt_sb_release(&path);
 	return rc;
@@ -1346,7 +1381,7 @@ int dt_panels_job_action(struct dt_panels *ps, long job, const char *action)
 	if (strcmp(action, "retry") && strcmp(action, "cancel"))
 		return -1;
 	dt_sb_addf(&path, "/projects/%s/jobs/%ld/%s", ps->project_id, job, action);
-	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, NULL, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, NULL, on_wrote_job, ps);
 	dt_sb_release(&path);
 	return rc;
 }

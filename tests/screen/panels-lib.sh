@@ -8,7 +8,7 @@
 #   gl_seq                         the simulator's request count so far
 #   gl_reqs SINCE [PATH_REGEX]     "METHOD PATH STATUS BODY" lines since SINCE
 #   gl_push JSON                   POST /__sim/push
-#   gl_subs                        the pipeline ids subscribed over the cable
+#   gl_subs                        the pipelines (N) and jobs (jN) subscribed to
 . "$(dirname "$0")/ui.sh"
 PY=/usr/bin/python3
 $PY -c 'import aiohttp' 2>/dev/null || skip "python3-aiohttp missing"
@@ -65,8 +65,11 @@ gl_push() {
 gl_subs() {
 	curl -s "$URL/__sim/info" | $PY -c '
 import json, sys
-print(" ".join(sorted(s["variables"].get("pipelineId", "?").rsplit("/", 1)[-1]
-                      for s in json.load(sys.stdin)["cable_subscriptions"])))'
+def name(v):
+    if "jobId" in v:
+        return "j" + v["jobId"].rsplit("/", 1)[-1]
+    return v.get("pipelineId", "?").rsplit("/", 1)[-1]
+print(" ".join(sorted(name(s["variables"]) for s in json.load(sys.stdin)["cable_subscriptions"])))'
 }
 
 # gl_wait_subs "311 312" [SECONDS]

@@ -64,6 +64,32 @@ screen_keys h
 screen_wait "6 Pipelines · 8 pipelines" 5
 gl_wait_subs "312"
 
+# a job's log open: its pipeline and the job itself are followed; a push
+# for the job (its status) makes the log look again at once instead of
+# after the quiet backoff (3 s and more) — the footer shows within a second
+screen_keys g Enter
+screen_wait "test:asan · running" 5
+screen_keys G Enter
+screen_wait "job 3124 log · live" 5
+gl_wait_subs "312 j3124"
+sleep 2.5 # the log went quiet: its next look is seconds away
+seq=$(gl_seq)
+gl_push '{"type": "job_status", "id": 3124, "status": "failed"}'
+i=0
+until gl_reqs "$seq" | grep -q "^GET /jobs/3124/trace 206"; do
+	i=$((i + 1))
+	[ $i -gt 20 ] && die "the log was not asked again within a second: $(gl_reqs "$seq")"
+	sleep 0.05
+done
+screen_keys G
+screen_wait "ERROR: Job failed" 2
+screen_wait "job 3124 log · failed" 5
+gl_wait_subs "312"
+screen_keys Escape
+screen_wait "test:asan · failed" 5
+screen_keys Escape
+screen_wait "6 Pipelines · 8 pipelines" 5
+
 # the simulator restarts (same port, its world as at the start: #311 pending
 # again): after the reconnect the subscription is sent again and the list is
 # asked once for what was missed, which brings #311's back
