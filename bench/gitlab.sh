@@ -5,7 +5,10 @@
 #     cap 1 vs 4): the serial/concurrent ratio (target >= 2.5), and
 #     `duoterm status` (user, project and three counts) end to end;
 #  2. requests per minute while the workbench sits idle with every panel
-#     open (IDLE_SECONDS, default 60), counted by the simulator.
+#     open (IDLE_SECONDS, default 60, from 5 s after the start), counted by
+#     the simulator: on a wide terminal (all three panels on screen, none
+#     focused: 30 s, doubling while unchanged) and a narrow one (two of them
+#     tabbed away: 2 min, doubling).
 IDLE_SECONDS=${IDLE_SECONDS:-60}
 GL_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$GL_SRCDIR/tests/integration/gitlab-lib.sh"
@@ -27,13 +30,20 @@ echo "duoterm status (5 requests) at 100 ms latency: $(( (t1 - t0) / 1000000 )) 
 kill "$simpid"; wait "$simpid" 2>/dev/null; simpid=
 
 command -v tmux >/dev/null || { echo "idle requests: tmux missing"; exit 0; }
-start_sim "$SCEN/static.json"
-sock=dt-bench-gl-$$
-tmux -L "$sock" -f /dev/null new-session -d -s g -x 120 -y 40 \
-	"cd $work/repo && env TERM=tmux-256color GITLAB_INSTANCE_URL=$URL GITLAB_TOKEN=$TOKEN $BIN"
-sleep 5
-n0=$(curl -s "$URL/__sim/requests" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("requests", [])))')
-sleep "$IDLE_SECONDS"
-n1=$(curl -s "$URL/__sim/requests" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("requests", [])))')
-tmux -L "$sock" kill-server
-echo "idle workbench, all panels open: $((n1 - n0)) requests in ${IDLE_SECONDS} s ($(awk "BEGIN {printf \"%.1f\", ($n1 - $n0) * 60 / $IDLE_SECONDS}") per minute)"
+count() { curl -s "$URL/__sim/requests" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("requests", [])))'; }
+# idle COLS LABEL: the workbench left alone IDLE_SECONDS after its start
+idle() {
+	start_sim "$SCEN/static.json"
+	sock=dt-bench-gl-$$
+	tmux -L "$sock" -f /dev/null new-session -d -s g -x "$1" -y 40 \
+		"cd $work/repo && env TERM=tmux-256color GITLAB_INSTANCE_URL=$URL GITLAB_TOKEN=$TOKEN $BIN"
+	sleep 5
+	n0=$(count)
+	sleep "$IDLE_SECONDS"
+	n1=$(count)
+	tmux -L "$sock" kill-server
+	stop_sim
+	echo "idle workbench, $2: $((n1 - n0)) requests in ${IDLE_SECONDS} s ($(awk "BEGIN {printf \"%.1f\", ($n1 - $n0) * 60 / $IDLE_SECONDS}") per minute)"
+}
+idle 120 "120 columns, all three panels on screen"
+idle 80 "80 columns, the side panels tabbed (one on screen)"

@@ -208,6 +208,16 @@ int dt_gl_parse_issues(const char *json, size_t len, struct dt_gl_list *out)
 	return parse_list(json, len, out, sizeof(struct dt_gl_issue), fill_issue);
 }
 
+static void fill_user_item(const cJSON *o, void *item)
+{
+	fill_user(o, item);
+}
+
+int dt_gl_parse_users(const char *json, size_t len, struct dt_gl_list *out)
+{
+	return parse_list(json, len, out, sizeof(struct dt_gl_user), fill_user_item);
+}
+
 int dt_gl_parse_pipelines(const char *json, size_t len, struct dt_gl_list *out)
 {
 	return parse_list(json, len, out, sizeof(struct dt_gl_pipeline), fill_pipeline);

@@ -5,6 +5,7 @@
  */
 #define DT_NET_INTERNAL
 #include "duoterm/net/net.h"
+#include "duoterm/net/listen.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ struct dt_net {
 
 	struct dt_http_engine *http;
 	struct dt_ws_engine *ws;
+	struct dt_listen_engine *listen; /* listen.c: loopback HTTP servers */
 
 	pthread_mutex_t start_lock;
 	pthread_cond_t start_cond;
@@ -162,6 +164,7 @@ struct dt_net *dt_net_start(struct dt_queue *to_main, const struct dt_net_opts *
 fail_thread:
 	dt_http__engine_free(net->http);
 	dt_ws__engine_free(net->ws);
+	dt_listen__engine_free(net->listen);
 	pthread_cond_destroy(&net->start_cond);
 	pthread_mutex_destroy(&net->start_lock);
 	dt_queue_release(&net->to_net);
@@ -183,6 +186,7 @@ void dt_net_stop(struct dt_net *net)
 
 	dt_http__engine_free(net->http);
 	dt_ws__engine_free(net->ws);
+	dt_listen__engine_free(net->listen);
 	dt_queue_release(&net->to_net);
 	pthread_cond_destroy(&net->start_cond);
 	pthread_mutex_destroy(&net->start_lock);
@@ -426,6 +430,11 @@ static void route(struct dt_net *net, struct dt_msg *m)
 	case DT_NET_REQ_WS_CLOSE:
 		dt_ws__engine_handle(net->ws, m);
 		break;
+	case DT_NET_REQ_LISTEN_OPEN:
+	case DT_NET_REQ_LISTEN_ANSWER:
+	case DT_NET_REQ_LISTEN_CLOSE:
+		dt_listen__engine_handle(net->listen, m);
+		break;
 	default:
 		dt_warn(MOD, "unknown request type %#x", m->type);
 		dt_msg_free(m);
@@ -485,6 +494,7 @@ static void shutdown_begin(struct dt_net *net)
 		dt_http__engine_shutdown(net->http);
 	if (net->ws)
 		dt_ws__engine_shutdown(net->ws);
+	dt_listen__engine_shutdown(net->listen);
 	outbox_free(net);
 	close_own_handles(net);
 }
@@ -506,6 +516,10 @@ static void loop_finish(struct dt_net *net)
 	uv_run(&net->loop, UV_RUN_DEFAULT);
 	for (i = 0; i < 100 && net->ws && !dt_ws__engine_done(net->ws); i++) {
 		dt_ws__engine_shutdown(net->ws);
+		uv_run(&net->loop, UV_RUN_NOWAIT);
+	}
+	for (i = 0; i < 100 && !dt_listen__engine_done(net->listen); i++) {
+		dt_listen__engine_shutdown(net->listen);
 		uv_run(&net->loop, UV_RUN_NOWAIT);
 	}
 	if (uv_loop_close(&net->loop) == UV_EBUSY) {
@@ -535,6 +549,7 @@ static int loop_init(struct dt_net *net)
 
 	net->http = dt_http__engine_new(net);
 	net->ws = net->http ? dt_ws__engine_new(net) : NULL;
+	net->listen = dt_listen__engine_new(net);
 	if (net->http && net->ws)
 		return 0;
 	shutdown_begin(net);

@@ -3,11 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include "duoterm/gitlab/auth.h"
 #include "duoterm/gitlab/client.h"
 #include "duoterm/gitlab/model.h"
+#include "duoterm/net/listen.h"
 #include "duoterm/ui/runtime.h"
 
 struct login {
@@ -28,8 +27,9 @@ struct login {
 	const char *instance;
 	int pending, failed;
 	char *user, *scopes;
-	/* OAuth */
-	int listen_fd;
+	/* OAuth: the callback server (net/listen.h) */
+	dt_net_id lid;
+	int listening;
 	struct dt_gl_pkce pkce;
 	char *redirect_uri, *code;
 	long token_status;
@@ -172,36 +172,15 @@ static int login_pat(struct login *l, int from_stdin)
 
 /* ---- OAuth ---- */
 
-static int listen_loopback(int port)
+/* Pages for the browser: fixed text, nothing of the request echoed. */
+static void answer(struct login *l, uint64_t req, int status, const char *text)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct dt_sb html = DT_SB_INIT;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void answer(int fd, int ok, const char *msg)
-{
-	struct dt_sb sb = DT_SB_INIT;
-	const char *html = ok ? "<!DOCTYPE html><title>duoterm</title><p>Signed in. You can close "
-				"this tab and go back to the terminal.</p>\n" :
-				"<!DOCTYPE html><title>duoterm</title><p>Sign-in failed; see the "
-				"terminal.</p>\n";
-
-	(void)msg;
-	dt_sb_addf(&sb, "HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-		   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		   ok ? "200 OK" : "400 Bad Request", strlen(html), html);
-	if (write(fd, sb.buf, sb.len) < 0)
-		dt_debug("login", "callback answer: %s", strerror(errno));
-	dt_sb_release(&sb);
+	dt_sb_addf(&html, "<!DOCTYPE html><title>duoterm</title><p>%s</p>\n", text);
+	if (dt_listen_answer(l->rt.net, l->lid, req, status, "text/html; charset=utf-8", html.buf))
+		dt_debug("login", "cannot answer the browser");
+	dt_sb_release(&html);
 }
 
 static const char *callback_path(const char *redirect)
@@ -212,56 +191,108 @@ static const char *callback_path(const char *redirect)
 	return p ? p : "/";
 }
 
-static void on_callback(struct dt_loop *loop, int fd, short revents, void *ud)
+/*
+ * One request to the callback server.  The first good answer wins; later
+ * ones are ignored.  A wrong state (someone else's code, or a forged link)
+ * is refused and the wait goes on; GitLab's error= ends it, shown as GitLab
+ * gave it.
+ */
+static void on_request(struct login *l, const struct dt_listen_event *ev)
 {
-	struct login *l = ud;
-	char buf[8192], *state = NULL, *code = NULL;
-	struct dt_sb err = DT_SB_INIT;
-	ssize_t n;
-	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	struct dt_sb line = DT_SB_INIT, err = DT_SB_INIT;
+	char *code = NULL, *state = NULL;
 
-	(void)revents;
-	if (c < 0)
-		return;
-	n = read(c, buf, sizeof(buf) - 1); /* a browser sends the request line at once */
-	buf[n > 0 ? n : 0] = 0;
-	if (dt_gl_oauth_parse_callback(buf, callback_path(l->redirect_uri), &code, &state, &err)) {
-		answer(c, 0, err.buf);
-		close(c);
+	dt_sb_addf(&line, "%s %s%s%s HTTP/1.1", ev->method, ev->path, *ev->query ? "?" : "",
+		   ev->query);
+	if (l->code || l->failed || l->pending <= 0) {
+		answer(l, ev->req, 409, "This sign-in is over; the request was ignored.");
+		fputs("duoterm: another callback came after the sign-in ended: ignored\n", stderr);
+	} else if (dt_gl_oauth_parse_callback(line.buf, callback_path(l->redirect_uri), &code,
+					      &state, &err)) {
 		if (!strcmp(err.buf, "not the OAuth callback")) { /* favicon ... */
-			dt_sb_release(&err);
-			return;
+			answer(l, ev->req, 404, "Not found.");
+		} else if (!strncmp(err.buf, "GitLab said", 11)) {
+			answer(l, ev->req, 400, "Sign-in failed; see the terminal.");
+			fprintf(stderr, "duoterm: %s\n", err.buf);
+			l->failed = 1;
+			l->pending = 0;
+		} else {
+			answer(l, ev->req, 400, "This is not a sign-in answer; it was refused.");
+			fprintf(stderr, "duoterm: %s: refused; still waiting\n", err.buf);
 		}
-		fprintf(stderr, "duoterm: %s\n", err.buf);
-		l->failed = 1;
 	} else if (strcmp(state, l->pkce.state)) {
-		answer(c, 0, NULL);
-		close(c);
-		fputs("duoterm: the callback's state does not match: ignored\n", stderr);
-		l->failed = 1;
+		answer(l, ev->req, 400, "This sign-in answer is not for this sign-in; it was refused.");
+		fputs("duoterm: a callback with the wrong state was refused; still waiting\n", stderr);
 	} else {
-		answer(c, 1, NULL);
-		close(c);
+		answer(l, ev->req, 200, "Signed in. You can close this tab and go back to the "
+					"terminal.");
 		l->code = code;
 		code = NULL;
+		l->pending = 0;
 	}
 	free(code);
 	free(state);
 	dt_sb_release(&err);
-	dt_loop_del_fd(loop, fd);
+	dt_sb_release(&line);
+}
+
+static void on_listen(const struct dt_listen_event *ev, void *ud)
+{
+	struct login *l = ud;
+
+	switch (ev->type) {
+	case DT_LISTEN_READY:
+		l->listening = 1;
+		l->pending = 0;
+		break;
+	case DT_LISTEN_ERROR:
+		fprintf(stderr, "duoterm: %s (use --port)\n", ev->error);
+		l->lid = 0;
+		l->failed = 1;
+		l->pending = 0;
+		break;
+	case DT_LISTEN_CLOSED:
+		l->lid = 0;
+		l->pending = 0;
+		break;
+	case DT_LISTEN_REQUEST:
+		on_request(l, ev);
+		break;
+	}
+}
+
+static void on_close_timeout(struct dt_loop *loop, void *ud)
+{
+	struct login *l = ud;
+
+	(void)loop;
 	l->pending = 0;
+}
+
+/* Closes the callback server once its last page is written (a browser
+ * that gets no answer shows an error), waiting at most 2 s. */
+static void close_server(struct login *l)
+{
+	uint64_t t;
+
+	if (!l->lid || dt_listen_close(l->rt.net, l->lid))
+		return;
+	l->pending = 1;
+	t = dt_loop_add_timer(&l->rt.loop, 2000, on_close_timeout, l);
+	run_until_done(l);
+	dt_loop_cancel_timer(&l->rt.loop, t);
 }
 
 static void on_browser_timeout(struct dt_loop *loop, void *ud)
 {
 	struct login *l = ud;
 
-	if (!l->pending)
+	(void)loop;
+	if (!l->pending || !l->listening)
 		return;
 	fputs("duoterm: no answer from the browser within 120 s\n", stderr);
 	l->failed = 1;
 	l->pending = 0;
-	dt_loop_del_fd(loop, l->listen_fd);
 }
 
 static void on_token(const struct dt_http_event *ev, void *ud)
@@ -342,7 +373,7 @@ static int login_oauth(struct login *l, long opt_port)
 	const char *secret = getenv("GITLAB_OAUTH_APP_SECRET");
 	const char *cb = getenv("GITLAB_OAUTH_CALLBACK_URL");
 	struct dt_sb url = DT_SB_INIT, redirect = DT_SB_INIT;
-	int port = oauth_port(opt_port, cb);
+	int port = oauth_port(opt_port, cb), rc;
 
 	if (!client_id || !*client_id) {
 		fputs("duoterm: OAuth needs an application: set GITLAB_OAUTH_APP_ID (and, for a "
@@ -358,12 +389,15 @@ static int login_oauth(struct login *l, long opt_port)
 	else
 		dt_sb_addf(&redirect, "http://127.0.0.1:%d/callback", port);
 	l->redirect_uri = dt_sb_detach(&redirect, NULL);
-	l->listen_fd = listen_loopback(port);
-	if (l->listen_fd < 0) {
-		fprintf(stderr, "duoterm: cannot listen on 127.0.0.1:%d: %s (use --port)\n", port,
-			strerror(errno));
+	/* the callback server runs on the net thread; wait until it listens */
+	l->pending = 1;
+	if (dt_listen_open(l->rt.net, "127.0.0.1", port, on_listen, l, &l->lid)) {
+		fputs("duoterm: cannot start the callback server\n", stderr);
 		return 1;
 	}
+	run_until_done(l);
+	if (l->failed)
+		return 1;
 	if (dt_gl_pkce_new(&l->pkce)) {
 		fputs("duoterm: no random numbers from OpenSSL\n", stderr);
 		return 1;
@@ -375,15 +409,16 @@ static int login_oauth(struct login *l, long opt_port)
 	open_browser(url.buf);
 	dt_sb_release(&url);
 	l->pending = 1;
-	dt_loop_add_fd(&l->rt.loop, l->listen_fd, POLLIN, on_callback, l);
 	dt_loop_add_timer(&l->rt.loop, 120000, on_browser_timeout, l);
 	run_until_done(l);
-	if (l->failed || !l->code || exchange(l, client_id, secret))
-		return 1;
-	l->creds.client_id = dt_xstrdup(client_id);
-	if (validate(l, l->creds.token, DT_GL_TOKEN_OAUTH))
-		return 1;
-	return store(l);
+	if (l->failed || !l->code || exchange(l, client_id, secret)) {
+		rc = 1;
+	} else {
+		l->creds.client_id = dt_xstrdup(client_id);
+		rc = validate(l, l->creds.token, DT_GL_TOKEN_OAUTH) ? 1 : store(l);
+	}
+	close_server(l);
+	return rc;
 }
 
 /* ---- the commands ---- */
@@ -394,8 +429,6 @@ static void login_release(struct login *l)
 		dt_runtime_release(&l->rt);
 	if (l->gl.api)
 		dt_gl_client_release(&l->gl);
-	if (l->listen_fd > 0)
-		close(l->listen_fd);
 	dt_gl_creds_release(&l->creds);
 	dt_sb_release(&l->token_resp);
 	free(l->user);
@@ -418,7 +451,7 @@ int dt_login_run(struct dt_config *cfg, int argc, char **argv)
 		{"oauth", no_argument, NULL, 'o'},          {"port", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},           {0},
 	};
-	struct login l = {.cfg = cfg, .listen_fd = -1};
+	struct login l = {.cfg = cfg};
 	struct dt_sb err = DT_SB_INIT;
 	int c, oauth = 0, from_stdin = !isatty(0), rc;
 	long port = 0;

@@ -20,6 +20,10 @@
 
 enum view { V_LIST, V_MR, V_ISSUE, V_PIPELINE, V_JOB };
 
+/* Pipelines followed over ActionCable at once (the list's unfinished ones
+ * and the one open in detail; the list shows 20). */
+#define MAX_SUBS 24
+
 struct dt_panels;
 
 struct panel {
@@ -30,14 +34,25 @@ struct panel {
 	void (*row)(struct dt_pane *p, const void *item);
 	void (*release)(void *item);
 	uint64_t timer;
+	uint64_t last_ms, due_ms; /* the last request, the next (monotonic) */
 	unsigned interval;
-	int loading;
+	int tier; /* enum tier when the timer was armed */
+	int loading, again; /* again: asked while loading, ask once more */
 	char *body; /* the list as last received */
 	size_t len;
+	char total[24]; /* its X-Total */
 	enum view view;
 	long detail_id;
 	long *row_ids; /* in a detail: an id per row (jobs), else NULL */
 	size_t nr_row_ids;
+	size_t list_sel; /* the list's selection when a detail opened */
+};
+
+/* A GraphqlChannel subscription to one pipeline's (or job's) status. */
+struct psub {
+	long id;
+	int job; /* a job (the one whose log is open), else a pipeline */
+	char *ident; /* the exact identifier sent; NULL once refused */
 };
 
 struct dt_panels {
@@ -49,6 +64,10 @@ struct dt_panels {
 	struct dt_gl_oauth oauth;
 	int oauth_on;
 	struct dt_ac_client *cable;
+	struct psub subs[MAX_SUBS];
+	int nr_subs;
+	unsigned long welcomes;
+	long job_pipeline; /* the pipeline of the job whose log is open */
 	struct panel panels[3];
 	int offline;
 	/* the job log being tailed */
@@ -59,6 +78,12 @@ struct dt_panels {
 	int tail_running, tail_done, tail_skip;
 	void (*review_cb)(void *, long, const char *, size_t);
 	void *review_ud;
+	/* what a question on the status line or a dialog is about */
+	enum dt_pane_id act_pane;
+	long act_id;
+	const char *act_what; /* job action: "retry" | "cancel" */
+	long *member_ids;
+	size_t nr_members;
 };
 
 /* ---- rows ---------------------------------------------------------------- */
@@ -158,22 +183,69 @@ static void on_due(struct dt_loop *loop, void *ud)
 	load(pn);
 }
 
+/* How much the user sees of a panel: focused, on screen, or off screen (a
+ * tab behind another, or hidden by a zoomed pane: no window). */
+enum tier { T_FOCUSED, T_VISIBLE, T_HIDDEN };
+
+static enum tier tier_of(struct panel *pn)
+{
+	struct dt_pane *p = pane_of(pn);
+
+	return !p->win ? T_HIDDEN : p->focused ? T_FOCUSED : T_VISIBLE;
+}
+
+static unsigned tier_base(struct dt_panels *ps, enum tier t)
+{
+	return t == T_FOCUSED ? ps->o.focused_ms : t == T_VISIBLE ? ps->o.visible_ms
+								  : ps->o.hidden_ms;
+}
+
+static void arm(struct panel *pn, unsigned delay)
+{
+	struct dt_loop *loop = pn->ps->loop;
+
+	if (pn->timer)
+		dt_loop_cancel_timer(loop, pn->timer);
+	pn->due_ms = dt_now_ms() + delay;
+	pn->timer = dt_loop_add_timer(loop, delay, on_due, pn);
+}
+
+/* The next conditional request: every focused_ms for the focused panel,
+ * visible_ms for the others on screen, hidden_ms off screen; the interval
+ * doubles (up to max_ms) while GitLab answers 304 and goes back to the base
+ * on a change. */
 static void schedule(struct panel *pn, int changed, int failed)
 {
 	struct dt_panels *ps = pn->ps;
-	unsigned base = pane_of(pn)->focused ? ps->o.focused_ms : ps->o.hidden_ms;
+	unsigned base;
 
+	pn->tier = tier_of(pn);
+	base = tier_base(ps, pn->tier);
 	if (changed || !pn->interval)
 		pn->interval = base;
 	else if (pn->interval < ps->o.max_ms)
 		pn->interval *= 2; /* nothing changed (304) or failing: slower */
+	if (pn->interval < base)
+		pn->interval = base; /* it went out of sight: slower at once */
 	if (failed && pn->interval < 2000)
 		pn->interval = 2000;
 	if (pn->interval > ps->o.max_ms)
 		pn->interval = ps->o.max_ms;
+	arm(pn, pn->interval);
+}
+
+/* Now (a push said something changed): conditional, so cheap when not. */
+static void refresh_now(struct panel *pn)
+{
+	if (pn->loading) {
+		pn->again = 1;
+		return;
+	}
 	if (pn->timer)
-		dt_loop_cancel_timer(ps->loop, pn->timer);
-	pn->timer = dt_loop_add_timer(ps->loop, pn->interval, on_due, pn);
+		dt_loop_cancel_timer(pn->ps->loop, pn->timer);
+	pn->timer = 0;
+	pn->interval = 0;
+	load(pn);
 }
 
 static void render_list(struct panel *pn, const struct dt_gl_response *r)
@@ -181,6 +253,7 @@ static void render_list(struct panel *pn, const struct dt_gl_response *r)
 	struct dt_pane *p = pane_of(pn);
 	struct dt_gl_list list;
 	struct dt_sb sub = DT_SB_INIT;
+	size_t sel = p->sel, top = p->top;
 
 	if (pn->parse(r->body, r->len, &list)) {
 		dt_pane_set_empty(p, "GitLab sent something that is not a list here; "
@@ -190,9 +263,17 @@ static void render_list(struct panel *pn, const struct dt_gl_response *r)
 	dt_pane_clear_rows(p);
 	for (size_t i = 0; i < list.nr; i++)
 		pn->row(p, (char *)list.items + i * list.size);
+	/* a refresh keeps the selection where it was */
+	if (list.nr) {
+		p->top = top;
+		p->sel = sel;
+		dt_pane_move(p, 0);
+	}
 	if (!list.nr)
 		dt_pane_set_empty(p, "None.");
-	dt_sb_addf(&sub, "%s %s", r->x_total && *r->x_total ? r->x_total : "0", pn->noun);
+	if (r->x_total && *r->x_total)
+		snprintf(pn->total, sizeof(pn->total), "%s", r->x_total);
+	dt_sb_addf(&sub, "%s %s", *pn->total ? pn->total : "0", pn->noun);
 	dt_pane_set_subtitle(p, sub.buf);
 	dt_gl_list_release(&list, pn->release);
 	dt_sb_release(&sub);
@@ -212,6 +293,8 @@ static void set_offline(struct dt_panels *ps, int offline)
 	dt_app_set_conn(ps->app, offline ? DT_CONN_CONNECTING : DT_CONN_ONLINE,
 			offline ? "reconnecting" : NULL);
 }
+
+static void cable_sync(struct dt_panels *ps);
 
 static void on_list(const struct dt_gl_response *r, void *ud)
 {
@@ -238,8 +321,14 @@ static void on_list(const struct dt_gl_response *r, void *ud)
 		pn->len = r->len;
 		if (changed && pn->view == V_LIST)
 			render_list(pn, r);
+		if (changed && pn->id == DT_PANE_PIPELINES)
+			cable_sync(pn->ps);
 	}
 	schedule(pn, changed, 0);
+	if (pn->again) {
+		pn->again = 0;
+		load(pn);
+	}
 }
 
 static void load(struct panel *pn)
@@ -249,6 +338,7 @@ static void load(struct panel *pn)
 
 	if (pn->loading)
 		return;
+	pn->last_ms = dt_now_ms();
 	dt_sb_addf(&path, "/projects/%s/%s", pn->ps->project_id, pn->query);
 	req.path = path.buf;
 	req.flags = DT_GL_CONDITIONAL;
@@ -261,26 +351,194 @@ static void load(struct panel *pn)
 
 /* ---- ActionCable ------------------------------------------------------------ */
 
+/*
+ * GitLab pushes a pipeline's status to a GraphqlChannel subscription that
+ * names the pipeline (as the web UI's pipeline header and MR widget do); it
+ * has no project-wide pipeline subscription.  So: one subscription per
+ * pipeline worth watching — the list's unfinished ones and the one open in
+ * detail — added and dropped as the list and the detail change.  The
+ * ActionCable client sends them again after every reconnect.  A push only
+ * says "this pipeline changed": the row (and the detail, when it shows that
+ * pipeline) is then asked for again with If-None-Match.
+ */
+/* What GitLab's pipeline and job pages subscribe to, by kind (psub.job). */
+static const struct {
+	const char *query, *operation, *field, *var, *gid;
+} sub_kinds[2] = {
+	{"subscription pipelineStatusUpdated($pipelineId: CiPipelineID!) "
+	 "{ ciPipelineStatusUpdated(pipelineId: $pipelineId) { id status detailedStatus { name } } }",
+	 "pipelineStatusUpdated", "ciPipelineStatusUpdated", "pipelineId",
+	 "gid://gitlab/Ci::Pipeline/"},
+	{"subscription jobStatusUpdated($jobId: CiBuildID!) "
+	 "{ ciJobStatusUpdated(jobId: $jobId) { id status detailedStatus { name } } }",
+	 "jobStatusUpdated", "ciJobStatusUpdated", "jobId", "gid://gitlab/Ci::Build/"},
+};
+
+static int pipeline_alive(const char *status)
+{
+	static const char *const alive[] = {"created", "waiting_for_resource", "preparing",
+					    "pending", "running", "scheduled", "canceling",
+					    "waiting_for_callback"};
+
+	for (size_t i = 0; status && i < sizeof(alive) / sizeof(*alive); i++)
+		if (!strcmp(status, alive[i]))
+			return 1;
+	return 0;
+}
+
+static struct psub *sub_find(struct dt_panels *ps, long id, int job)
+{
+	for (int i = 0; i < ps->nr_subs; i++)
+		if (ps->subs[i].id == id && ps->subs[i].job == job)
+			return &ps->subs[i];
+	return NULL;
+}
+
+static struct psub *sub_by_ident(struct dt_panels *ps, const char *ident)
+{
+	for (int i = 0; ident && i < ps->nr_subs; i++)
+		if (ps->subs[i].ident && !strcmp(ps->subs[i].ident, ident))
+			return &ps->subs[i];
+	return NULL;
+}
+
+static void sub_add(struct dt_panels *ps, long id, int job)
+{
+	struct dt_ac_graphql_sub sub = {.query = sub_kinds[job].query,
+					.operation_name = sub_kinds[job].operation};
+	struct dt_sb ident = DT_SB_INIT, gid = DT_SB_INIT;
+	cJSON *vars = cJSON_CreateObject();
+
+	if (ps->nr_subs == MAX_SUBS || sub_find(ps, id, job))
+		goto out;
+	dt_sb_addf(&gid, "%s%ld", sub_kinds[job].gid, id);
+	cJSON_AddStringToObject(vars, sub_kinds[job].var, gid.buf);
+	sub.variables = vars;
+	if (dt_ac_graphql_identifier(&ident, &sub) || dt_ac_subscribe(ps->cable, ident.buf))
+		goto out;
+	ps->subs[ps->nr_subs] = (struct psub){id, job, dt_sb_detach(&ident, NULL)};
+	ps->nr_subs++;
+out:
+	cJSON_Delete(vars);
+	dt_sb_release(&gid);
+	dt_sb_release(&ident);
+}
+
+static void sub_drop(struct dt_panels *ps, struct psub *s)
+{
+	if (s->ident && ps->cable)
+		dt_ac_unsubscribe(ps->cable, s->ident);
+	free(s->ident);
+	*s = ps->subs[--ps->nr_subs];
+}
+
+/* What is worth a subscription now — the open pipeline (or the open job's
+ * pipeline, and the job while its log is tailed) and the list's unfinished
+ * pipelines — and the subscriptions made to match. */
+static void cable_sync(struct dt_panels *ps)
+{
+	struct panel *pn = &ps->panels[2];
+	struct psub want[MAX_SUBS];
+	int nr_want = 0;
+	struct dt_gl_list l;
+
+	if (!ps->cable)
+		return;
+	if (pn->view == V_PIPELINE)
+		want[nr_want++] = (struct psub){pn->detail_id, 0, NULL};
+	else if (pn->view == V_JOB && ps->job_pipeline)
+		want[nr_want++] = (struct psub){ps->job_pipeline, 0, NULL};
+	if (pn->view == V_JOB && !ps->tail_done)
+		want[nr_want++] = (struct psub){ps->tail_job, 1, NULL};
+	if (pn->body && !pn->parse(pn->body, pn->len, &l)) {
+		for (size_t i = 0; i < l.nr && nr_want < MAX_SUBS; i++) {
+			struct dt_gl_pipeline *pl = DT_GL_ITEM(&l, struct dt_gl_pipeline, i);
+			int k = 0;
+
+			while (k < nr_want && (want[k].job || want[k].id != pl->id))
+				k++;
+			if (pipeline_alive(pl->status) && k == nr_want)
+				want[nr_want++] = (struct psub){pl->id, 0, NULL};
+		}
+		dt_gl_list_release(&l, pn->release);
+	}
+	for (int i = ps->nr_subs - 1; i >= 0; i--) {
+		int k = 0;
+
+		while (k < nr_want &&
+		       (want[k].id != ps->subs[i].id || want[k].job != ps->subs[i].job))
+			k++;
+		if (k == nr_want)
+			sub_drop(ps, &ps->subs[i]);
+	}
+	for (int k = 0; k < nr_want; k++)
+		sub_add(ps, want[k].id, want[k].job);
+}
+
+static void detail_refresh(struct panel *pn);
+static void tail_next(struct dt_panels *ps);
+
+static void on_push(struct dt_panels *ps, struct psub *s, const cJSON *message)
+{
+	struct panel *pn = &ps->panels[2];
+	struct dt_ac_graphql_result gr;
+
+	/* the first message of a subscription is its (null) initial result */
+	if (dt_ac_graphql_result(message, &gr))
+		return;
+	if (gr.errors && !gr.more) {
+		dt_warn("gitlab", "%s %ld: the subscription ended with an error",
+			s->job ? "job" : "pipeline", s->id);
+		free(s->ident);
+		s->ident = NULL; /* do not ask again */
+		return;
+	}
+	if (!gr.data || cJSON_IsNull(gr.data) ||
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(gr.data, sub_kinds[s->job].field)))
+		return;
+	dt_debug("gitlab", "%s %ld changed (pushed)", s->job ? "job" : "pipeline", s->id);
+	if (!s->job)
+		refresh_now(pn);
+	if (!s->job && pn->view == V_PIPELINE && pn->detail_id == s->id)
+		detail_refresh(pn);
+	else if (pn->view == V_JOB && !ps->tail_done && ps->tail_timer &&
+		 (s->job ? ps->tail_job : ps->job_pipeline) == s->id) {
+		/* the job may have ended: look now rather than after the backoff */
+		dt_loop_cancel_timer(ps->loop, ps->tail_timer);
+		ps->tail_timer = 0;
+		tail_next(ps);
+	}
+}
+
 static void on_cable(const struct dt_ac_event *ev, void *ud)
 {
 	struct dt_panels *ps = ud;
-	struct panel *pl = &ps->panels[2];
+	struct psub *s;
 
 	switch (ev->type) {
-	case DT_AC_EV_MESSAGE: {
-		struct dt_ac_graphql_result gr;
-
-		/* the first message of a subscription is its (null) initial result */
-		if (dt_ac_graphql_result(ev->message, &gr) || !gr.data || cJSON_IsNull(gr.data))
-			break;
-		/* a pipeline or job changed: ask now (conditional, so cheap) */
-		if (pl->timer)
-			dt_loop_cancel_timer(ps->loop, pl->timer);
-		pl->timer = 0;
-		pl->interval = 0;
-		load(pl);
+	case DT_AC_EV_MESSAGE:
+		if ((s = sub_by_ident(ps, ev->identifier)))
+			on_push(ps, s, ev->message);
 		break;
-	}
+	case DT_AC_EV_CONNECTED:
+		/* after a reconnect (subscriptions sent again by the client),
+		 * what changed meanwhile was not pushed: ask once */
+		if (ps->welcomes++) {
+			refresh_now(&ps->panels[2]);
+			if (ps->panels[2].view == V_PIPELINE)
+				detail_refresh(&ps->panels[2]);
+		}
+		break;
+	case DT_AC_EV_REJECTED:
+	case DT_AC_EV_SUB_TIMEOUT:
+		/* forgotten by the client; keep the entry so it is not sent again */
+		if ((s = sub_by_ident(ps, ev->identifier))) {
+			dt_warn("gitlab", "%s %ld: subscription %s", s->job ? "job" : "pipeline",
+				s->id, ev->type == DT_AC_EV_REJECTED ? "rejected" : "unanswered");
+			free(s->ident);
+			s->ident = NULL;
+		}
+		break;
 	case DT_AC_EV_CLOSED:
 		if (ev->final)
 			ps->cable = NULL;
@@ -293,12 +551,7 @@ static void on_cable(const struct dt_ac_event *ev, void *ud)
 static void start_cable(struct dt_panels *ps, const char *token)
 {
 	struct dt_ac_opts o = DT_AC_OPTS_INIT;
-	struct dt_sb url = DT_SB_INIT, id = DT_SB_INIT;
-	struct dt_ac_graphql_sub sub = {
-		.query = "subscription ciPipelineStatusUpdated($pipelineId: CiPipelineID!) "
-			 "{ ciPipelineStatusUpdated(pipelineId: $pipelineId) { id status } }",
-		.operation_name = "ciPipelineStatusUpdated"};
-	cJSON *vars = cJSON_CreateObject();
+	struct dt_sb url = DT_SB_INIT;
 	const char *inst = ps->instance;
 
 	dt_sb_addf(&url, "%s%s/-/cable", !strncmp(inst, "https", 5) ? "wss" : "ws",
@@ -306,13 +559,7 @@ static void start_cable(struct dt_panels *ps, const char *token)
 	o.url = url.buf;
 	o.token = token;
 	ps->cable = dt_ac_open(ps->gl.net, ps->loop, &o, on_cable, ps);
-	cJSON_AddStringToObject(vars, "projectPath", ps->project_id);
-	sub.variables = vars;
-	if (ps->cable && !dt_ac_graphql_identifier(&id, &sub))
-		dt_ac_subscribe(ps->cable, id.buf);
-	cJSON_Delete(vars);
 	dt_sb_release(&url);
-	dt_sb_release(&id);
 }
 
 /* ---- start -------------------------------------------------------------- */
@@ -345,6 +592,28 @@ static void on_auth(struct dt_gl_client *c, void *ud)
 		dt_app_set_conn(ps->app, DT_CONN_ERROR, "sign in again: duoterm login");
 }
 
+/* DUOTERM_POLL_MS=FOCUSED:VISIBLE:HIDDEN:MAX (milliseconds), for tests and
+ * benchmarks; what it leaves out (or gives as 0) keeps the default. */
+static void poll_env(struct dt_panels_opts *o)
+{
+	const char *e = getenv("DUOTERM_POLL_MS");
+	unsigned f = 0, v = 0, h = 0, m = 0;
+
+	if (!e || sscanf(e, "%u:%u:%u:%u", &f, &v, &h, &m) < 1)
+		return;
+	o->focused_ms = f ? f : o->focused_ms;
+	o->visible_ms = v ? v : o->visible_ms;
+	o->hidden_ms = h ? h : o->hidden_ms;
+	o->max_ms = m ? m : o->max_ms;
+}
+
+static void panel_draw(struct dt_pane *p);
+static int panel_action(struct dt_pane *p, enum dt_action a);
+
+/* The list pane plus the side panels' own keys (context S, looked up before
+ * the list's); filled from dt_list_pane_ops at start. */
+static struct dt_pane_ops panel_ops;
+
 static void init_panel(struct dt_panels *ps, int i, enum dt_pane_id id, const char *query,
 		       const char *noun)
 {
@@ -358,6 +627,7 @@ static void init_panel(struct dt_panels *ps, int i, enum dt_pane_id id, const ch
 		{dt_gl_parse_pipelines, pipeline_row, (void (*)(void *))dt_gl_pipeline_release},
 	};
 	struct panel *pn = &ps->panels[i];
+	struct dt_pane *p = dt_app_pane(ps->app, id);
 
 	pn->ps = ps;
 	pn->id = id;
@@ -366,6 +636,8 @@ static void init_panel(struct dt_panels *ps, int i, enum dt_pane_id id, const ch
 	pn->parse = k[i].parse;
 	pn->row = k[i].row;
 	pn->release = k[i].release;
+	p->ops = &panel_ops;
+	p->priv = pn;
 }
 
 struct dt_panels *dt_panels_start(struct dt_app *app, struct dt_loop *loop, struct dt_net *net,
@@ -378,8 +650,14 @@ struct dt_panels *dt_panels_start(struct dt_app *app, struct dt_loop *loop, stru
 	ps->loop = loop;
 	if (opts)
 		ps->o = *opts;
+	panel_ops = dt_list_pane_ops;
+	panel_ops.ctx = DT_CTX_LIST | DT_CTX_PANEL;
+	panel_ops.draw = panel_draw;
+	panel_ops.action = panel_action;
+	poll_env(&ps->o);
 	ps->o.focused_ms = ps->o.focused_ms ? ps->o.focused_ms : 10000;
-	ps->o.hidden_ms = ps->o.hidden_ms ? ps->o.hidden_ms : 30000;
+	ps->o.visible_ms = ps->o.visible_ms ? ps->o.visible_ms : 30000;
+	ps->o.hidden_ms = ps->o.hidden_ms ? ps->o.hidden_ms : 120000;
 	ps->o.max_ms = ps->o.max_ms ? ps->o.max_ms : 300000;
 	ps->instance = dt_xstrdup(cfg->instance_url);
 	init_panel(ps, 0, DT_PANE_MRS, "merge_requests?state=opened&per_page=50", "open");
@@ -439,6 +717,9 @@ void dt_panels_free(struct dt_panels *ps)
 	}
 	if (ps->cable)
 		dt_ac_free(ps->cable);
+	for (int i = 0; i < ps->nr_subs; i++)
+		free(ps->subs[i].ident);
+	free(ps->member_ids);
 	if (ps->oauth_on)
 		dt_gl_oauth_release(&ps->oauth);
 	dt_gl_client_release(&ps->gl);
@@ -456,6 +737,7 @@ struct detail_req {
 	enum view view;
 	long id;
 	int step;
+	int refresh; /* asked again after a push: a 304 changes nothing */
 };
 
 static void add_text(struct dt_pane *p, enum dt_elem e, const char *prefix, const char *text)
@@ -505,8 +787,7 @@ static void show_approvals(struct dt_pane *p, const struct dt_gl_response *r)
 	dt_sb_release(&sb);
 }
 
-static void show_diffs(struct panel *pn, struct dt_pane *p, long iid,
-		       const struct dt_gl_response *r)
+static void show_diffs(struct dt_pane *p, const struct dt_gl_response *r)
 {
 	struct dt_gl_list l;
 	int add = 0, del = 0;
@@ -526,8 +807,6 @@ static void show_diffs(struct panel *pn, struct dt_pane *p, long iid,
 		dt_pane_add_row(p, DT_E_dim, "  %s  +%d −%d", d->new_path ? d->new_path : "?",
 				d->added, d->removed);
 	}
-	if (pn->ps->review_cb)
-		pn->ps->review_cb(pn->ps->review_ud, iid, r->body, r->len);
 	dt_gl_list_release(&l, (void (*)(void *))dt_gl_diff_release);
 }
 
@@ -651,17 +930,46 @@ static void on_detail(const struct dt_gl_response *r, void *ud)
 	switch (dr->view * 10 + dr->step) {
 	case V_MR * 10 + 0: show_mr(p, r); break;
 	case V_MR * 10 + 1: show_approvals(p, r); break;
-	case V_MR * 10 + 2: show_diffs(pn, p, dr->id, r); break;
+	case V_MR * 10 + 2: show_diffs(p, r); break;
 	case V_MR * 10 + 3: show_discussions(p, r); return;
 	case V_ISSUE * 10 + 0: show_issue(p, r); break;
 	case V_ISSUE * 10 + 1: show_notes(p, r); return;
-	case V_PIPELINE * 10 + 0: show_jobs(pn, p, r); return;
+	case V_PIPELINE * 10 + 0: {
+		size_t sel = p->sel;
+
+		if (dr->refresh && r->not_modified)
+			return;
+		dt_pane_clear_rows(p);
+		show_jobs(pn, p, r);
+		p->sel = sel; /* the same job stays selected */
+		dt_pane_move(p, 0);
+		return;
+	}
 	default: return;
 	}
 	detail_fetch(pn, dr->view, dr->id, dr->step + 1);
 }
 
+static void detail_send(struct detail_req *dr);
+
 static void detail_fetch(struct panel *pn, enum view v, long id, int step)
+{
+	struct detail_req *dr = dt_xmalloc(sizeof(*dr));
+
+	*dr = (struct detail_req){pn, v, id, step, 0};
+	detail_send(dr);
+}
+
+/* The open pipeline's jobs again (a push said it changed). */
+static void detail_refresh(struct panel *pn)
+{
+	struct detail_req *dr = dt_xmalloc(sizeof(*dr));
+
+	*dr = (struct detail_req){pn, V_PIPELINE, pn->detail_id, 0, 1};
+	detail_send(dr);
+}
+
+static void detail_send(struct detail_req *dr)
 {
 	/* {resource, what follows the id}: the path is /projects/P/resource/ID<tail> */
 	static const char *const paths[][4][2] = {
@@ -671,11 +979,13 @@ static void detail_fetch(struct panel *pn, enum view v, long id, int step)
 		[V_ISSUE] = {{"issues", ""}, {"issues", "/notes?sort=asc&per_page=100"}},
 		[V_PIPELINE] = {{"pipelines", "/jobs?per_page=100"}},
 	};
-	struct detail_req *dr = dt_xmalloc(sizeof(*dr));
+	struct panel *pn = dr->pn;
+	enum view v = dr->view;
+	long id = dr->id;
+	int step = dr->step;
 	struct dt_gl_req req = DT_GL_REQ_INIT;
 	struct dt_sb path = DT_SB_INIT;
 
-	*dr = (struct detail_req){pn, v, id, step};
 	dt_sb_addf(&path, "/projects/%s/%s/%ld%s", pn->ps->project_id, paths[v][step][0], id,
 		   paths[v][step][1]);
 	req.path = path.buf;
@@ -690,6 +1000,8 @@ static void open_detail(struct panel *pn, enum view v, long id)
 {
 	struct dt_pane *p = pane_of(pn);
 
+	if (pn->view == V_LIST)
+		pn->list_sel = p->sel;
 	pn->view = v;
 	pn->detail_id = id;
 	free(pn->row_ids);
@@ -699,6 +1011,8 @@ static void open_detail(struct panel *pn, enum view v, long id)
 	dt_pane_set_empty(p, "Loading…");
 	dt_pane_set_subtitle(p, "detail · Esc: back");
 	detail_fetch(pn, v, id, 0);
+	if (v == V_PIPELINE)
+		cable_sync(pn->ps);
 }
 
 /* ---- the job log ------------------------------------------------------------ */
@@ -772,6 +1086,7 @@ static void on_job_status(const struct dt_gl_response *r, void *ud)
 		struct dt_sb sub = DT_SB_INIT;
 
 		ps->tail_done = 1;
+		cable_sync(ps);
 		dt_sb_addf(&sub, "job %ld log · %s", ps->tail_job, st->valuestring);
 		dt_pane_set_subtitle(dt_app_pane(ps->app, DT_PANE_PIPELINES), sub.buf);
 		dt_sb_release(&sub);
@@ -845,6 +1160,8 @@ static void open_job(struct dt_panels *ps, long job)
 	struct dt_pane *p = pane_of(pn);
 	struct dt_sb sub = DT_SB_INIT;
 
+	if (pn->view == V_PIPELINE)
+		ps->job_pipeline = pn->detail_id;
 	pn->view = V_JOB;
 	pn->detail_id = job;
 	dt_gl_trace_release(&ps->trace);
@@ -857,6 +1174,7 @@ static void open_job(struct dt_panels *ps, long job)
 	dt_pane_set_subtitle(p, sub.buf);
 	dt_sb_release(&sub);
 	tail_next(ps);
+	cable_sync(ps);
 }
 
 /* ---- the hooks ----------------------------------------------------------- */
@@ -912,13 +1230,26 @@ int dt_panels_back(struct dt_panels *ps, enum dt_pane_id pane)
 			dt_loop_cancel_timer(ps->loop, ps->tail_timer);
 		ps->tail_timer = 0;
 		ps->tail_done = 1;
+		if (ps->job_pipeline) { /* back to the pipeline's jobs */
+			open_detail(pn, V_PIPELINE, ps->job_pipeline);
+			return 1;
+		}
 	}
 	pn->view = V_LIST;
+	free(pn->row_ids);
+	pn->row_ids = NULL;
+	pn->nr_row_ids = 0;
+	ps->job_pipeline = 0;
 	if (pn->body) {
 		r.body = pn->body;
 		r.len = pn->len;
+		pane_of(pn)->sel = pn->list_sel;
 		render_list(pn, &r);
+	} else {
+		dt_pane_clear_rows(pane_of(pn));
 	}
+	if (pn->id == DT_PANE_PIPELINES)
+		cable_sync(ps);
 	return 1;
 }
 
@@ -980,17 +1311,36 @@ int dt_gitlab_slash(struct dt_panels *ps, const char *text, struct dt_sb *out,
 
 /* ---- writes -------------------------------------------------------------------- */
 
-static void on_write(const struct dt_gl_response *r, void *ud)
+/* A write is answered: the panel it concerns shows the effect now
+ * (conditional requests), an open MR or issue its new note. */
+static void wrote(struct dt_panels *ps, enum dt_pane_id pane, const struct dt_gl_response *r)
 {
-	struct dt_panels *ps = ud;
+	struct panel *pn = panel_by_pane(ps, pane);
 
 	if (r->error)
 		dt_app_error(ps->app, "%s", r->error);
 	else
 		dt_app_message(ps->app, "Done.");
-	for (int i = 0; i < 3; i++) /* show the effect soon */
-		if (!ps->panels[i].loading)
-			load(&ps->panels[i]);
+	refresh_now(pn);
+	if (!r->error && (pn->view == V_MR || pn->view == V_ISSUE))
+		open_detail(pn, pn->view, pn->detail_id);
+	else if (!r->error && pn->view == V_PIPELINE)
+		detail_refresh(pn);
+}
+
+static void on_wrote_mr(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_MRS, r);
+}
+
+static void on_wrote_issue(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_ISSUES, r);
+}
+
+static void on_wrote_job(const struct dt_gl_response *r, void *ud)
+{
+	wrote(ud, DT_PANE_PIPELINES, r);
 }
 
 int dt_panels_comment(struct dt_panels *ps, enum dt_pane_id pane, long iid, const char *body)
@@ -1002,7 +1352,8 @@ int dt_panels_comment(struct dt_panels *ps, enum dt_pane_id pane, long iid, cons
 	dt_sb_addf(&path, "/projects/%s/%s/%ld/notes", ps->project_id,
 		   pane == DT_PANE_MRS ? "merge_requests" : "issues", iid);
 	cJSON_AddStringToObject(o, "body", body); /* "@duo-developer ..." mentions pass as is */
-	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, o, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, o,
+			     pane == DT_PANE_MRS ? on_wrote_mr : on_wrote_issue, ps);
 	cJSON_Delete(o);
 	dt_sb_release(&path);
 	return rc;
@@ -1016,7 +1367,7 @@ int dt_panels_assign(struct dt_panels *ps, long iid, long user_id)
 
 	cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)user_id));
 	dt_sb_addf(&path, "/projects/%s/issues/%ld", ps->project_id, iid);
-	rc = dt_gl_send_json(&ps->gl, "PUT", path.buf, o, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "PUT", path.buf, o, on_wrote_issue, ps);
 	cJSON_Delete(o);
 	dt_sb_release(&path);
 	return rc;
@@ -1030,7 +1381,246 @@ int dt_panels_job_action(struct dt_panels *ps, long job, const char *action)
 	if (strcmp(action, "retry") && strcmp(action, "cancel"))
 		return -1;
 	dt_sb_addf(&path, "/projects/%s/jobs/%ld/%s", ps->project_id, job, action);
-	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, NULL, on_write, ps);
+	rc = dt_gl_send_json(&ps->gl, "POST", path.buf, NULL, on_wrote_job, ps);
 	dt_sb_release(&path);
 	return rc;
+}
+
+/* ---- keys (context S) ------------------------------------------------------ */
+
+/*
+ * Drawn means on screen, and a redraw follows every change of focus.  A
+ * panel armed for a slower tier (off screen, or on screen but not focused)
+ * that moved up is due no later than its new base after its last request;
+ * within one tier the backoff stays.
+ */
+static void panel_draw(struct dt_pane *p)
+{
+	struct panel *pn = p->priv;
+	struct dt_panels *ps = pn->ps;
+	enum tier t = tier_of(pn);
+	uint64_t now = dt_now_ms(), next = pn->last_ms + tier_base(ps, t);
+
+	dt_list_pane_ops.draw(p);
+	if (pn->timer && (int)t < pn->tier && pn->due_ms > next) {
+		pn->tier = t;
+		pn->interval = tier_base(ps, t);
+		arm(pn, next > now ? (unsigned)(next - now) : 0);
+	}
+}
+
+/* The row index (not the view index) of the selection, or -1. */
+static long selected_row(struct dt_pane *p)
+{
+	const struct dt_row *r = dt_pane_view_row(p, p->sel);
+
+	return r ? (long)(r - p->rows) : -1;
+}
+
+/* The MR or issue a key is about: the one open, else the one selected. */
+static long target_iid(struct panel *pn)
+{
+	long row;
+
+	if ((pn->id == DT_PANE_MRS && pn->view == V_MR) ||
+	    (pn->id == DT_PANE_ISSUES && pn->view == V_ISSUE))
+		return pn->detail_id;
+	if (pn->view != V_LIST || (row = selected_row(pane_of(pn))) < 0)
+		return 0;
+	return list_id(pn, (size_t)row);
+}
+
+static void on_comment_text(void *ud, const char *text)
+{
+	struct dt_panels *ps = ud;
+	const char *t = text;
+
+	while (t && (*t == ' ' || *t == '\t'))
+		t++;
+	if (!t || !*t)
+		return; /* cancelled, or nothing to say */
+	if (dt_panels_comment(ps, ps->act_pane, ps->act_id, text))
+		dt_app_error(ps->app, "the comment could not be sent (busy); try again");
+}
+
+static void key_comment(struct panel *pn)
+{
+	struct dt_panels *ps = pn->ps;
+	long iid = pn->id == DT_PANE_PIPELINES ? 0 : target_iid(pn);
+	struct dt_sb label = DT_SB_INIT;
+
+	if (!iid) {
+		dt_app_message(ps->app, pn->id == DT_PANE_PIPELINES
+						? "comments go on merge requests (4) and issues (5)"
+						: "select a %s first", pn->noun);
+		return;
+	}
+	ps->act_pane = pn->id;
+	ps->act_id = iid;
+	dt_sb_addf(&label, "comment on %s%ld", pn->id == DT_PANE_MRS ? "!" : "#", iid);
+	dt_app_ask(ps->app, label.buf, NULL, on_comment_text, ps);
+	dt_sb_release(&label);
+}
+
+static void on_member(void *ud, int idx)
+{
+	struct dt_panels *ps = ud;
+
+	if (idx >= 0 && (size_t)idx < ps->nr_members)
+		dt_panels_assign(ps, ps->act_id, ps->member_ids[idx]);
+}
+
+static void on_members(const struct dt_gl_response *r, void *ud)
+{
+	struct dt_panels *ps = ud;
+	struct dt_gl_list l;
+	const char **items;
+	struct dt_sb title = DT_SB_INIT;
+
+	if (r->error) {
+		dt_app_error(ps->app, "project members: %s", r->error);
+		return;
+	}
+	if (dt_gl_parse_users(r->body, r->len, &l) || !l.nr) {
+		dt_gl_list_release(&l, (void (*)(void *))dt_gl_user_release);
+		dt_app_error(ps->app, "project members: none to assign to");
+		return;
+	}
+	free(ps->member_ids);
+	ps->member_ids = dt_xcalloc(l.nr, sizeof(long));
+	ps->nr_members = l.nr;
+	items = dt_xcalloc(l.nr, sizeof(*items));
+	for (size_t i = 0; i < l.nr; i++) {
+		struct dt_gl_user *u = DT_GL_ITEM(&l, struct dt_gl_user, i);
+		struct dt_sb sb = DT_SB_INIT;
+
+		ps->member_ids[i] = u->id;
+		dt_sb_addf(&sb, "@%s  %s", u->username ? u->username : "?", u->name ? u->name : "");
+		items[i] = dt_sb_detach(&sb, NULL);
+	}
+	dt_sb_addf(&title, "Assign #%ld to", ps->act_id);
+	dt_app_pick(ps->app, title.buf, items, l.nr, 0, on_member, ps);
+	for (size_t i = 0; i < l.nr; i++)
+		free((char *)items[i]);
+	free(items);
+	dt_sb_release(&title);
+	dt_gl_list_release(&l, (void (*)(void *))dt_gl_user_release);
+}
+
+static void key_assign(struct panel *pn)
+{
+	struct dt_panels *ps = pn->ps;
+	struct dt_sb path = DT_SB_INIT;
+	long iid = pn->id == DT_PANE_ISSUES ? target_iid(pn) : 0;
+
+	if (!iid) {
+		dt_app_message(ps->app, pn->id == DT_PANE_ISSUES ? "select an issue first"
+								 : "assign works on issues (5)");
+		return;
+	}
+	ps->act_id = iid;
+	dt_sb_addf(&path, "/projects/%s/members/all?per_page=100", ps->project_id);
+	if (dt_gl_get(&ps->gl, path.buf, on_members, ps))
+		dt_app_error(ps->app, "busy; try again");
+	dt_sb_release(&path);
+}
+
+static void on_diffs(const struct dt_gl_response *r, void *ud)
+{
+	struct dt_panels *ps = ud;
+
+	if (r->error) {
+		dt_app_error(ps->app, "!%ld diff: %s", ps->act_id, r->error);
+		return;
+	}
+	if (!ps->review_cb) {
+		dt_app_message(ps->app, "Review cannot show merge request diffs in this build");
+		return;
+	}
+	ps->review_cb(ps->review_ud, ps->act_id, r->body, r->len);
+}
+
+static void key_diff(struct panel *pn)
+{
+	struct dt_panels *ps = pn->ps;
+	struct dt_gl_req req = DT_GL_REQ_INIT;
+	struct dt_sb path = DT_SB_INIT;
+	long iid = pn->id == DT_PANE_MRS ? target_iid(pn) : 0;
+
+	if (!iid) {
+		dt_app_message(ps->app, pn->id == DT_PANE_MRS ? "select a merge request first"
+							      : "diffs belong to merge requests (4)");
+		return;
+	}
+	ps->act_id = iid;
+	/* the same URL as the detail's: usually a 304 answered from the cache */
+	dt_sb_addf(&path, "/projects/%s/merge_requests/%ld/diffs?per_page=100", ps->project_id,
+		   iid);
+	req.path = path.buf;
+	req.flags = DT_GL_CONDITIONAL | DT_GL_ALL_PAGES;
+	if (dt_gl_request(&ps->gl, &req, on_diffs, ps))
+		dt_app_error(ps->app, "busy; try again");
+	dt_sb_release(&path);
+}
+
+static void on_job_confirm(void *ud, int yes)
+{
+	struct dt_panels *ps = ud;
+
+	if (yes && dt_panels_job_action(ps, ps->act_id, ps->act_what))
+		dt_app_error(ps->app, "busy; try again");
+}
+
+static void key_job(struct panel *pn, const char *what)
+{
+	struct dt_panels *ps = pn->ps;
+	struct dt_pane *p = pane_of(pn);
+	struct dt_sb title = DT_SB_INIT, text = DT_SB_INIT;
+	long row = selected_row(p), job = 0;
+
+	if (pn->view == V_JOB)
+		job = ps->tail_job;
+	else if (pn->view == V_PIPELINE && row >= 0 && (size_t)row < pn->nr_row_ids)
+		job = pn->row_ids[row];
+	if (!job) {
+		dt_app_message(ps->app, "open a pipeline (6, Enter) and select a job");
+		return;
+	}
+	ps->act_id = job;
+	ps->act_what = what;
+	dt_sb_addf(&title, "%s job?", !strcmp(what, "retry") ? "Retry" : "Cancel");
+	dt_sb_addf(&text, "%s job %ld%s%s%s?", !strcmp(what, "retry") ? "Run" : "Cancel", job,
+		   pn->view == V_PIPELINE ? ": " : "",
+		   pn->view == V_PIPELINE ? p->rows[row].text + 2 : "",
+		   !strcmp(what, "retry") ? " again" : "");
+	dt_app_confirm(ps->app, title.buf, text.buf, on_job_confirm, ps);
+	dt_sb_release(&title);
+	dt_sb_release(&text);
+}
+
+static int panel_action(struct dt_pane *p, enum dt_action a)
+{
+	struct panel *pn = p->priv;
+	struct dt_panels *ps = pn->ps;
+
+	if (a == DT_ACT_PANEL_BACK)
+		return dt_panels_back(ps, p->id); /* 0 lets Esc cancel as usual */
+	if (!ps->project_id) {
+		switch (a) {
+		case DT_ACT_PANEL_COMMENT: case DT_ACT_PANEL_ASSIGN: case DT_ACT_PANEL_DIFF:
+		case DT_ACT_JOB_RETRY: case DT_ACT_JOB_CANCEL:
+			dt_app_message(ps->app, "no GitLab project here (the panel says why)");
+			return 1;
+		default:
+			return dt_list_pane_ops.action(p, a);
+		}
+	}
+	switch (a) {
+	case DT_ACT_PANEL_COMMENT: key_comment(pn); return 1;
+	case DT_ACT_PANEL_ASSIGN: key_assign(pn); return 1;
+	case DT_ACT_PANEL_DIFF: key_diff(pn); return 1;
+	case DT_ACT_JOB_RETRY: key_job(pn, "retry"); return 1;
+	case DT_ACT_JOB_CANCEL: key_job(pn, "cancel"); return 1;
+	default: return dt_list_pane_ops.action(p, a);
+	}
 }

@@ -1,5 +1,6 @@
 /*
- * Fuzz target for every GitLab JSON parser (model.h, detail.h): the first
+ * Fuzz target for every GitLab parser (model.h, detail.h, and auth.h's OAuth
+ * callback and token readers in the last case): the first
  * byte picks the parser, the rest is the body.  Parsers must never crash,
  * leak or read out of bounds on malformed or truncated JSON.
  */
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duoterm/core/strbuf.h"
+#include "duoterm/gitlab/auth.h"
 #include "duoterm/gitlab/detail.h"
 #include "duoterm/gitlab/model.h"
 
@@ -19,6 +22,24 @@ static void list(int (*parse)(const char *, size_t, struct dt_gl_list *), void (
 
 	if (!parse(s, n, &l))
 		dt_gl_list_release(&l, rel);
+}
+
+/* What the OAuth sign-in reads from outside: a callback request line (from
+ * the browser, through net/listen.c) and a token response. */
+static void oauth(const char *s, size_t n)
+{
+	char *line = dt_xstrndup(s, n), *code, *state;
+	struct dt_gl_creds c = {0};
+	struct dt_sb err = DT_SB_INIT;
+
+	if (!dt_gl_oauth_parse_callback(line, "/callback", &code, &state, &err)) {
+		free(code);
+		free(state);
+	}
+	dt_gl_oauth_parse_token(s, n, 0, &c, &err);
+	dt_gl_creds_release(&c);
+	dt_sb_release(&err);
+	free(line);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(msg);
 		dt_gl_parse_pipeline(s, n, &o.pl);
 		dt_gl_pipeline_release(&o.pl);
+		list(dt_gl_parse_users, (void (*)(void *))dt_gl_user_release, s, n);
+		oauth(s, n);
 	}
 	return 0;
 }

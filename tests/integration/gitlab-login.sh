@@ -5,8 +5,12 @@
 #    used by `duoterm status`; a wrong token changes nothing;
 #  - `duoterm logout` removes the entry;
 #  - `duoterm login --oauth` end to end: PKCE S256 (the sim checks the
-#    verifier against the challenge), state, the loopback callback opened by
-#    $BROWSER (a script that fetches the URL with curl);
+#    verifier against the challenge), state, the loopback callback (served
+#    on the net thread, net/listen.c) opened by $BROWSER (a script that
+#    fetches the URL with curl); a callback with the wrong state is refused
+#    (400) and the wait goes on; a second callback after the first is
+#    ignored (409) and no second code is exchanged; error= from GitLab is
+#    shown and ends the sign-in; a port in use is explained;
 #  - the refresher (tests/tools/gitlab-client.c oauth): 401 on three calls at
 #    once -> exactly one refresh, the calls replayed; the rotated refresh
 #    token is saved (a second refresh works, the old one is refused by the
@@ -146,5 +150,58 @@ assert 1 <= out["refreshes"] <= 3, out
 assert after["token"] != before["token"], "not refreshed"
 assert after["refresh_token"] == before["refresh_token"], "the refresh token was lost"
 PY
+stop_sim
+
+# ---- the callback server: wrong state, a second callback, error=, port in use
+# (100 ms of latency: the token exchange is still running when the browser
+# sends the callback a second time)
+start_sim "$work/oauth.json" --latency-ms 100
+rm -f "$CREDS"
+cat >"$work/browser2" <<B
+#!/bin/sh
+cb=\$($PY -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["redirect_uri"][0])' "\$1")
+curl -s -o "$work/wrong.html" -w '%{http_code}' "\$cb?code=stolen&state=forged" >"$work/wrong.status"
+final=\$(curl -s -o /dev/null -L -w '%{url_effective}' --max-time 10 "\$1")
+curl -s -o "$work/again.html" -w '%{http_code}' "\$final" >"$work/again.status"
+B
+chmod +x "$work/browser2"
+BROWSER=$work/browser2 GITLAB_OAUTH_APP_ID=dt-test-app timeout 30 "$BIN" login --oauth --port "$CBPORT" \
+	--instance "$URL" >"$work/o" 2>&1 || fail "login --oauth (3): $(cat "$work/o")"
+grep -q "@dana" "$work/o" || fail "oauth login (3): $(cat "$work/o")"
+[ "$(cat "$work/wrong.status")" = 400 ] || fail "wrong state answered $(cat "$work/wrong.status")"
+grep -q "refused" "$work/wrong.html" || fail "wrong state page: $(cat "$work/wrong.html")"
+grep -q "wrong state was refused; still waiting" "$work/o" || fail "wrong state not reported: $(cat "$work/o")"
+i=0; while [ ! -s "$work/again.status" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+[ "$(cat "$work/again.status")" = 409 ] || fail "second callback answered $(cat "$work/again.status")"
+grep -q "ignored" "$work/o" || fail "second callback not reported: $(cat "$work/o")"
+reqs "$work/r3" '^/oauth/token$'
+$PY - "$work/r3" <<'PY' || fail "the second callback's code was exchanged"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 1, r
+assert "stolen" not in json.dumps(r), r
+PY
+# GitLab's error=: shown as GitLab gave it, exit 1, nothing stored
+rm -f "$CREDS"
+cat >"$work/browser3" <<B
+#!/bin/sh
+cb=\$($PY -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["redirect_uri"][0])' "\$1")
+curl -s -o "$work/denied.html" -w '%{http_code}' "\$cb?error=access_denied&error_description=The+resource+owner+denied+the+request%2E" >"$work/denied.status"
+B
+chmod +x "$work/browser3"
+BROWSER=$work/browser3 GITLAB_OAUTH_APP_ID=dt-test-app timeout 30 "$BIN" login --oauth --port "$CBPORT" \
+	--instance "$URL" >"$work/o" 2>&1 && fail "a denied sign-in succeeded"
+grep -q "GitLab said access_denied: The resource owner denied the request." "$work/o" ||
+	fail "error= not shown: $(cat "$work/o")"
+[ "$(cat "$work/denied.status")" = 400 ] || fail "denied answered $(cat "$work/denied.status")"
+[ -e "$CREDS" ] && fail "a denied sign-in stored something"
+# the port taken: explained
+$PY -c 'import socket, sys, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(5)' "$CBPORT" &
+busy=$!
+sleep 0.3
+GITLAB_OAUTH_APP_ID=dt-test-app timeout 30 "$BIN" login --oauth --port "$CBPORT" --instance "$URL" \
+	>"$work/o" 2>&1 && fail "login with the port taken succeeded"
+kill "$busy" 2>/dev/null
+grep -q "cannot listen on 127.0.0.1:$CBPORT: Address already in use (use --port)" "$work/o" || fail "port in use: $(cat "$work/o")"
 grep -rq -e "oat-" -e "ort-" -e glpat-demo "$work/audit.jsonl" && fail "a token reached the audit log"
 echo ok

@@ -55,6 +55,8 @@ struct dt_gl_list {
 
 int dt_gl_parse_user(const char *json, size_t len, struct dt_gl_user *out);
 int dt_gl_parse_project(const char *json, size_t len, struct dt_gl_project *out);
+/* A list of users, e.g. /projects/:id/members/all. */
+int dt_gl_parse_users(const char *json, size_t len, struct dt_gl_list *out);
 int dt_gl_parse_mrs(const char *json, size_t len, struct dt_gl_list *out);
 int dt_gl_parse_issues(const char *json, size_t len, struct dt_gl_list *out);
 int dt_gl_parse_pipelines(const char *json, size_t len, struct dt_gl_list *out);

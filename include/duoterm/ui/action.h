@@ -95,6 +95,14 @@ enum dt_ctx {
 	X(PLAN_PAUSE, "plan-pause", A, "p", \
 	  "Pause the agent after the running tool, or resume it (/pause, /resume)") \
 	X(PLAN_STOP, "plan-stop", A, "S", "Stop the agent's turn (/stop; Esc does it too)") \
+	X(PANEL_BACK, "panel-back", S, "Backspace h Left Esc", \
+	  "Back from a detail to its list (Esc only while a detail is open)") \
+	X(PANEL_COMMENT, "panel-comment", S, "c", \
+	  "Comment on the merge request or issue (@name mentions pass as typed)") \
+	X(PANEL_ASSIGN, "panel-assign", S, "a", "Assign the issue to a project member") \
+	X(PANEL_DIFF, "panel-diff", S, "d", "Open the merge request's diff in Review (read-only)") \
+	X(JOB_RETRY, "job-retry", S, "r", "Retry the selected job (asks first)") \
+	X(JOB_CANCEL, "job-cancel", S, "x", "Cancel the selected job (asks first)") \
 	X(SUBMIT, "submit", C, "Enter", "Send the message to the agent") \
 	X(NEWLINE, "newline", C, "M-Enter S-Enter C-j", "New line in the message") \
 	X(SCROLL_UP, "scroll-up", C, "PgUp", "Scroll the transcript up") \

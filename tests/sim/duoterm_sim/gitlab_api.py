@@ -89,6 +89,24 @@ async def current_user(request, m, ctx):
     return await http.send_json(request, ctx.world.user_full(ctx.user))
 
 
+async def project_members(request, m, ctx):
+    """/members/all: every user of the world is a member (the owner a
+    Maintainer+, bots and people Developers), as GitLab shapes them."""
+    p, w = ctx.project, ctx.world
+    rows = []
+    for u in sorted(w.users.values(), key=lambda u: u["id"]):
+        row = w.user_basic(u)
+        row.update({"access_level": 50 if u["username"] == p.get("owner") else 30,
+                    "created_at": u.get("created_at"), "expires_at": None,
+                    "membership_state": "active"})
+        rows.append(row)
+    q = _q(request).get("query")
+    if q:
+        rows = [r for r in rows if q.lower() in r["username"].lower() or q.lower() in r["name"].lower()]
+    page, headers = http.paginate(request, rows)
+    return await http.send_json(request, page, headers=headers)
+
+
 async def token_self(request, m, ctx):
     t = ctx.token
     return await http.send_json(request, {
@@ -416,6 +434,7 @@ ROUTES = [
     ("GET", r"/api/v4/personal_access_tokens/self", token_self, None, False),
     ("GET", r"/api/v4/projects", projects_list, READ, False),
     ("GET", P, project_get, READ, True),
+    ("GET", P + r"/members/all", project_members, READ, True),
     ("GET", P + r"/merge_requests", mr_list, READ, True),
     ("GET", P + r"/merge_requests/(?P<iid>\d+)", mr_get, READ, True),
     ("GET", P + r"/merge_requests/(?P<iid>\d+)/diffs", mr_diffs, READ, True),
