@@ -121,12 +121,14 @@ screen_keys c
 screen_wait "comments go on merge requests (4) and issues (5)" 3
 screen_keys Escape
 
-# d: the merge request's diff, fetched for Review (no Review hook here yet:
-# the status line says so)
+# d: the merge request's diff, fetched for Review, which takes the focus
+# and shows it read-only
 screen_keys 4 g
 seq=$(gl_seq)
 screen_keys d
-sleep 0.5
+screen_wait "MR !4" 5
 gl_reqs "$seq" "diffs" | grep -q "^GET /merge_requests/4/diffs" || die "d did not fetch the diff"
+screen_keys y
+screen_wait "read-only: this is merge request !4" 3
 grep -q "glpat-demo" "$work/log" && die "the token reached the log"
 echo ok
