@@ -41,6 +41,7 @@ struct dt_repo;
 struct dt_provider;
 struct dt_gl_client;
 struct dt_proposal_store;
+struct dt_mcp_set;
 
 struct dt_agent_cbs {
 	void (*on_entry)(size_t index, const struct dt_entry *entry, const char *delta, size_t len,
@@ -70,6 +71,7 @@ struct dt_agent_opts {
 	const char *audit_file;         /* NULL: $XDG_STATE_HOME/duoterm/audit.jsonl */
 	const char *const *approve;     /* extra allow-patterns (NULL-terminated), not saved */
 	int no_journal;                 /* tests: no session directory */
+	int no_mcp;                     /* do not start .gitlab/duo/mcp.json's servers */
 	unsigned cut_retries;           /* see engine.h; default 1 */
 	const struct dt_agent_cbs *cbs;
 	void *ud;
@@ -104,6 +106,8 @@ void dt_agent_review_changed(struct dt_agent *a);
 struct dt_engine *dt_agent_engine(struct dt_agent *a);
 struct dt_proposal_store *dt_agent_proposals(struct dt_agent *a);
 const char *dt_agent_session_id(const struct dt_agent *a); /* NULL without a journal */
+/* The MCP servers started for this agent (NULL when none are configured). */
+struct dt_mcp_set *dt_agent_mcp(struct dt_agent *a);
 /* Whether the restored session stopped in the middle of a turn. */
 int dt_agent_interrupted(const struct dt_agent *a);
 

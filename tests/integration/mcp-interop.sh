@@ -1,0 +1,126 @@
+#!/bin/sh
+# MCP end to end against the real reference servers from npm
+# (@modelcontextprotocol/server-everything and server-filesystem, stdio):
+# the simulator's scripted model (scenarios/agent-mcp.json) calls their tools
+# through `duoterm run --json`, configured by the repository's
+# .gitlab/duo/mcp.json as GitLab's clients read it.
+#  - everything__echo and everything__get-sum give the server's own answers;
+#  - files__read_text_file reads a file of the directory the server allows;
+#  - a tool the server does not have is a tool error the model reads;
+#  - a server that exits at start ("false"): its tools fail with its exit
+#    status, the other servers work, the run finishes;
+#  - without --approve an MCP tool is not run: the run stops asking;
+#  - the model's request lists the MCP tools with their input schemas.
+# The servers are installed with npm into tests/.npm-mcp (gitignored) or
+# $DT_NPM_MCP; without npm, or when the install fails, the test is skipped.
+. "$(dirname "$0")/agent-lib.sh"
+
+NPM_DIR=${DT_NPM_MCP:-$SRCDIR/tests/.npm-mcp}
+EV=$NPM_DIR/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+FS=$NPM_DIR/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js
+if [ ! -f "$EV" ] || [ ! -f "$FS" ]; then
+	command -v npm >/dev/null 2>&1 || { echo "npm missing"; exit 77; }
+	mkdir -p "$NPM_DIR" || exit 77
+	[ -f "$NPM_DIR/package.json" ] ||
+		echo '{"name":"dt-npm-mcp","version":"0.0.0","private":true}' >"$NPM_DIR/package.json"
+	(cd "$NPM_DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error \
+		@modelcontextprotocol/server-everything @modelcontextprotocol/server-filesystem) \
+		>"$work/npm.log" 2>&1 || { echo "npm install failed: $(tail -n 3 "$work/npm.log")"; exit 77; }
+fi
+
+start_sim agent-mcp.json
+R=$work/repo
+mkdir -p "$work/fsroot" "$R/.gitlab/duo"
+echo "mcp note 7731" >"$work/fsroot/note.txt"
+echo "outside 5550" >"$work/secret.txt"
+$PY - "$R/.gitlab/duo/mcp.json" "$EV" "$FS" "$work/fsroot" <<'PY'
+import json, sys
+out, ev, fs, root = sys.argv[1:]
+json.dump({"mcpServers": {
+    "everything": {"type": "stdio", "command": "node", "args": [ev, "stdio"]},
+    "files": {"type": "stdio", "command": "node", "args": [fs, root], "cwd": root},
+    "dead": {"type": "stdio", "command": "false"},
+}}, open(out, "w"), indent=1)
+PY
+
+# json_check OUT WHAT PYTHON: assertions with ev, tools (id -> last tool
+# event), order (tool ids) and text (the reply)
+json_check() {
+	$PY - "$1" <<PY || fail "$2: $(tail -n 4 "$1")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+tools, order = {}, []
+for e in ev:
+    if e["type"] == "tool":
+        if e["id"] not in tools:
+            order.append(e["id"])
+        tools[e["id"]] = e
+text = "".join(e["delta"] for e in ev if e["type"] == "text")
+$3
+PY
+}
+
+run_ok() { # OUT GOAL NAME STATUS WANT DONE
+	dt "$work/$1" run --json --approve '*' "$2"
+	[ "$rc" -eq 0 ] || fail "$2: exit $rc: $(tail -n 3 "$work/$1") $(cat "$work/$1.err")"
+	check_run "$work/$1"
+	json_check "$work/$1" "$2" "
+assert [tools[i]['name'] for i in order] == ['$3'], order
+t = tools[order[0]]
+assert t['status'] == '$4', t
+assert '$5' in t['result'], t
+assert '$6' in text and ev[-1]['outcome'] == 'done', (text, ev[-1])
+"
+}
+
+run_ok out-echo.json "[mcp-echo] say hello" everything__echo success \
+	"Echo: hello from the model" ECHO-DONE
+run_ok out-sum.json "[mcp-sum] add" everything__get-sum success "The sum of 2 and 40 is 42" SUM-DONE
+run_ok out-file.json "[mcp-file] read the note" files__read_text_file success "mcp note 7731" FILE-DONE
+run_ok out-unknown.json "[mcp-unknown] try" everything__no-such-tool failure \
+	"Tool no-such-tool not found" UNKNOWN-DONE
+run_ok out-dead.json "[mcp-dead] try" dead__anything failure \
+	"MCP server dead exited with status 1" DEAD-DONE
+
+# the model saw the MCP tools, with their schemas, next to the built-in ones
+sim_requests "$work/reqs.json"
+$PY - "$work/reqs.json" <<'PY' || fail "the tools in the model request"
+import json, sys
+reqs = [r for r in json.load(open(sys.argv[1]))
+        if r["method"] == "POST" and r["path"].endswith("/chat/completions")]
+body = reqs[0]["body"]
+body = json.loads(body) if isinstance(body, str) else body
+fns = {t["function"]["name"]: t["function"] for t in body["tools"]}
+assert "read_file" in fns and "everything__echo" in fns and "files__read_text_file" in fns, sorted(fns)
+assert not any(n.startswith("dead__") for n in fns), sorted(fns)
+echo = fns["everything__echo"]
+assert echo["parameters"]["properties"]["message"]["type"] == "string", echo
+assert "MCP server everything" in echo["description"], echo
+assert all(len(n) <= 64 for n in fns), sorted(fns)
+PY
+
+# the filesystem server keeps to its directory (the server's own check)
+dt "$work/out-file2.json" run --json --approve 'files__*' "[mcp-file] read the note"
+[ "$rc" -eq 0 ] || fail "approve files__*: exit $rc: $(tail -n 3 "$work/out-file2.json")"
+
+# no approval: the tool does not run, the run stops asking
+dt "$work/out-apr.json" run --json "[mcp-echo] say hello"
+[ "$rc" -eq 3 ] || fail "no approval: exit $rc, want 3: $(tail -n 3 "$work/out-apr.json")"
+check_run "$work/out-apr.json"
+json_check "$work/out-apr.json" "no approval" '
+ap = [e for e in ev if e["type"] == "approval"]
+assert len(ap) == 1 and ap[0]["tool"] == "everything__echo", ap
+assert ap[0]["pattern"] == "everything__echo", ap
+assert not any(t.get("status") == "success" for t in tools.values()), tools
+assert ev[-1]["outcome"] == "approval_needed", ev[-1]
+'
+# ... and a pattern for another tool does not approve it
+dt "$work/out-apr2.json" run --json --approve 'everything__get-sum' "[mcp-echo] say hello"
+[ "$rc" -eq 3 ] || fail "another tool's approval: exit $rc, want 3"
+
+# no MCP process outlives duoterm
+sleep 0.3
+pgrep -f "$EV" >/dev/null && fail "an MCP server is still running"
+pgrep -f "$FS" >/dev/null && fail "an MCP server is still running"
+echo "ok: MCP tools of real servers through the agent"
+exit 0
