@@ -175,6 +175,7 @@ static int spawn(struct dt_mcp_server *s, struct dt_sb *err)
 	fcntl(s->err_fd, F_SETFL, fcntl(s->err_fd, F_GETFL) | O_NONBLOCK);
 	dt_sb_reset(&s->rbuf);
 	dt_sb_reset(&s->errtail);
+	s->next_id = 1; /* a new process, a new session (nothing is pending) */
 	return 0;
 nopipe:
 	dt_sb_addf(err, "cannot create a pipe: %s", strerror(errno));
