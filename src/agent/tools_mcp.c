@@ -118,6 +118,28 @@ struct dt_prov_tool *dt_tools_schema_mcp(struct dt_mcp_set *set, size_t *n)
 	return all;
 }
 
+cJSON *dt_tools_mcp_dap(struct dt_mcp_set *set)
+{
+	size_t n;
+	const struct dt_mcp_entry *e = dt_mcp_set_entries(set, &n);
+	cJSON *arr;
+
+	if (!n)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		char *schema = cJSON_PrintUnformatted(e[i].tool->schema);
+
+		cJSON_AddStringToObject(o, "name", e[i].name);
+		cJSON_AddStringToObject(o, "description", e[i].tool->description);
+		cJSON_AddStringToObject(o, "inputSchema", schema ? schema : "{}");
+		free(schema);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 void dt_tools_schema_free(struct dt_prov_tool *tools, size_t n)
 {
 	for (size_t i = 0; tools && i < n; i++) {

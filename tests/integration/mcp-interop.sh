@@ -10,7 +10,9 @@
 #  - a server that exits at start ("false"): its tools fail with its exit
 #    status, the other servers work, the run finishes;
 #  - without --approve an MCP tool is not run: the run stops asking;
-#  - the model's request lists the MCP tools with their input schemas.
+#  - the model's request lists the MCP tools with their input schemas;
+#  - --provider duo-workflow: mcpTools in the startRequest, privilege 6,
+#    runMCPTool answered by the server, refused for a built-in tool's name.
 # The servers are installed with npm into tests/.npm-mcp (gitignored) or
 # $DT_NPM_MCP; without npm, or when the install fails, the test is skipped.
 . "$(dirname "$0")/agent-lib.sh"
@@ -117,6 +119,29 @@ assert ev[-1]["outcome"] == "approval_needed", ev[-1]
 # ... and a pattern for another tool does not approve it
 dt "$work/out-apr2.json" run --json --approve 'everything__get-sum' "[mcp-echo] say hello"
 [ "$rc" -eq 3 ] || fail "another tool's approval: exit $rc, want 3"
+
+# the Duo Agent Platform flow: mcpTools in the startRequest, privilege 6,
+# runMCPTool runs the server's tool, and never a built-in tool
+(cd "$R" && GITLAB_INSTANCE_URL=$URL GITLAB_TOKEN=$TOKEN timeout 60 "$BIN" run --json \
+	--provider duo-workflow --approve '*' "[mcp-dap] use the MCP tools") >"$work/out-dap.json" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || fail "dap: exit $rc: $(tail -n 5 "$work/out-dap.json")"
+grep -q MCP-DAP-DONE "$work/out-dap.json" || fail "dap: no final answer: $(tail -n 3 "$work/out-dap.json")"
+[ -e "$R/pwned" ] && fail "dap: runMCPTool ran a built-in tool"
+curl -s "$URL/api/v4/ai/duo_workflows/__sim" >"$work/dap-sim.json"
+$PY - "$work/dap-sim.json" <<'PY' || fail "dap: what the client sent"
+import json, sys
+log = json.load(open(sys.argv[1]))["log"]
+create = [m["create"] for m in log if "create" in m]
+assert 6 in create[0]["agent_privileges"], create
+start = [m["startRequest"] for m in log if "startRequest" in m][0]
+tools = {t["name"]: t for t in start["mcpTools"]}
+assert "everything__get-sum" in tools and "files__read_text_file" in tools, sorted(tools)
+schema = json.loads(tools["everything__echo"]["inputSchema"])
+assert schema["properties"]["message"]["type"] == "string", schema
+resp = [m["actionResponse"] for m in log if "actionResponse" in m]
+assert len(resp) == 3, resp
+PY
 
 # no MCP process outlives duoterm
 sleep 0.3

@@ -64,6 +64,7 @@ struct dt_remote_opts {
 	const char *audit_file;         /* NULL: the default */
 	const char *const *approve;     /* extra allow-patterns; "*" approves all */
 	int insecure;                   /* TLS verification off (ws) */
+	int no_mcp;                     /* do not start .gitlab/duo/mcp.json's servers */
 	unsigned max_reconnects;        /* 1001/drops per turn; 0: 5 */
 	unsigned lock_retries;          /* lock held; 0: 8 */
 	unsigned lock_backoff_ms;       /* 0: 1500 (×n) */

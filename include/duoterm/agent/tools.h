@@ -92,6 +92,9 @@ const struct dt_prov_tool *dt_tools_schema(size_t *n);
  * ("<server>__<tool>"), all copied; free with dt_tools_schema_free. */
 struct dt_prov_tool *dt_tools_schema_mcp(struct dt_mcp_set *set, size_t *n);
 void dt_tools_schema_free(struct dt_prov_tool *tools, size_t n);
+/* The MCP tools as DAP's startRequest.mcpTools (inputSchema as JSON text),
+ * or NULL when there are none. */
+cJSON *dt_tools_mcp_dap(struct dt_mcp_set *set);
 
 /* Confines path to the work tree: 0 with the relative, normalised path in
  * rel (may be "" for the root), or -1 with the reason in err. */
