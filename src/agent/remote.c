@@ -1442,6 +1442,11 @@ int dt_remote_new(struct dt_remote **out, const struct dt_remote_opts *o, struct
 	return 0;
 }
 
+struct dt_mcp_set *dt_remote_mcp(struct dt_remote *r)
+{
+	return r->mcp;
+}
+
 void dt_remote_free(struct dt_remote *r)
 {
 	struct waiting *w;

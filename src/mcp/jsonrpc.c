@@ -5,6 +5,7 @@
  */
 #include "duoterm/mcp/jsonrpc.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,19 +506,26 @@ static int load_file(struct dt_mcp_config *c, const char *path, struct dt_sb *er
 int dt_mcp_config_load(struct dt_mcp_config *c, const char *workdir, struct dt_sb *err)
 {
 	const char *home = getenv("HOME");
-	struct dt_sb path = DT_SB_INIT;
+	struct dt_sb user = DT_SB_INIT, work = DT_SB_INIT;
+	char a[PATH_MAX], b[PATH_MAX];
 	int rc = 0;
 
 	if (home && *home) {
-		dt_sb_addf(&path, "%s/.gitlab/duo/mcp.json", home);
-		rc |= load_file(c, path.buf, err);
+		dt_sb_addf(&user, "%s/.gitlab/duo/mcp.json", home);
+		rc |= load_file(c, user.buf, err);
 	}
 	if (workdir) {
-		dt_sb_reset(&path);
-		dt_sb_addf(&path, "%s/.gitlab/duo/mcp.json", workdir);
-		rc |= load_file(c, path.buf, err);
+		size_t n = strlen(workdir);
+
+		while (n > 1 && workdir[n - 1] == '/')
+			n--;
+		dt_sb_addf(&work, "%.*s/.gitlab/duo/mcp.json", (int)n, workdir);
+		/* the work tree may be $HOME: one file, read once */
+		if (!user.len || !realpath(user.buf, a) || !realpath(work.buf, b) || strcmp(a, b))
+			rc |= load_file(c, work.buf, err);
 	}
-	dt_sb_release(&path);
+	dt_sb_release(&user);
+	dt_sb_release(&work);
 	return rc;
 }
 

@@ -44,9 +44,7 @@ struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, const char *workdir, un
 		if (c.servers[i].disabled)
 			continue;
 		dt_sb_reset(&err);
-		if (dt_mcp_server_connect(s, timeout_ms ? timeout_ms : DT_MCP_START_MS, &err) &&
-		    problems)
-			dt_sb_addf(problems, "%s%s", problems->len ? "\n" : "", err.buf);
+		dt_mcp_server_connect(s, timeout_ms ? timeout_ms : DT_MCP_START_MS, &err);
 	}
 	dt_mcp_config_release(&c);
 	dt_sb_release(&err);
@@ -142,6 +140,43 @@ const struct dt_mcp_entry *dt_mcp_set_entries(struct dt_mcp_set *set, size_t *n)
 		build(set);
 	*n = set->n_entries;
 	return set->entries;
+}
+
+void dt_mcp_set_describe(struct dt_mcp_set *set, struct dt_sb *out)
+{
+	size_t n;
+	const struct dt_mcp_entry *e = dt_mcp_set_entries(set, &n);
+
+	if (!set) {
+		dt_sb_adds(out, "No MCP servers: add them to .gitlab/duo/mcp.json (this project) or "
+			   "~/.gitlab/duo/mcp.json (see doc/mcp.md).");
+		return;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		struct dt_mcp_server *s = set->servers[i];
+		size_t k = 0;
+
+		if (i)
+			dt_sb_addc(out, '\n');
+		dt_sb_addf(out, "MCP server %s: ", dt_mcp_server_name(s));
+		if (dt_mcp_server_conf(s)->disabled) {
+			dt_sb_adds(out, "disabled");
+			continue;
+		}
+		if (!dt_mcp_server_ready(s)) {
+			dt_sb_addf(out, "not running (%s)", *dt_mcp_server_error(s) ?
+				   dt_mcp_server_error(s) : "not started");
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			k += e[j].server == s;
+		dt_sb_addf(out, "%s, MCP %s, %zu tool%s", *dt_mcp_server_info(s) ?
+			   dt_mcp_server_info(s) : "running", dt_mcp_server_version(s), k,
+			   k == 1 ? "" : "s");
+		for (size_t j = 0; j < n; j++)
+			if (e[j].server == s)
+				dt_sb_addf(out, "\n- %s", e[j].name);
+	}
 }
 
 struct dt_mcp_server *dt_mcp_set_find(struct dt_mcp_set *set, const char *name,

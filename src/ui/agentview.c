@@ -11,6 +11,7 @@
 #include "duoterm/core/log.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/repo.h"
+#include "duoterm/mcp/set.h"
 #include "duoterm/providers/provider.h"
 #include "duoterm/ui/chat.h"
 #include "duoterm/ui/panel_review.h"
@@ -305,6 +306,19 @@ static int models(struct dt_agentview *v, const char *text)
 	return 1;
 }
 
+/* /mcp: the MCP servers (.gitlab/duo/mcp.json) and their tools. */
+static int mcp(struct dt_agentview *v, const char *text)
+{
+	struct dt_sb sb = DT_SB_INIT;
+
+	if (strcmp(text, "/mcp"))
+		return 0;
+	dt_mcp_set_describe(v->remote ? dt_remote_mcp(v->remote) : dt_agent_mcp(v->agent), &sb);
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, sb.buf);
+	dt_sb_release(&sb);
+	return 1;
+}
+
 static int slash(struct dt_agentview *v, const char *text)
 {
 	static const struct {
@@ -318,7 +332,7 @@ static int slash(struct dt_agentview *v, const char *text)
 		{"/retry", dt_agent_retry, "Sending the request again."},
 	};
 
-	if (models(v, text))
+	if (models(v, text) || mcp(v, text))
 		return 1;
 	if (v->remote && !strcmp(text, "/stop")) {
 		dt_remote_stop(v->remote);
@@ -341,6 +355,7 @@ static int slash(struct dt_agentview *v, const char *text)
 		dt_app_chat(v->app, DT_CHAT_SYSTEM,
 			    "/stop /pause /resume /retry — control the agent; Esc stops it too.\n"
 			    "/models [--refresh] — the models the provider offers.\n"
+			    "/mcp — the MCP servers of .gitlab/duo/mcp.json and their tools.\n"
 			    "/mr list, /mr show N, /issue list, /issue show N, /pipeline list, "
 			    "/pipeline show N — GitLab, in the chat and in its panel.");
 		return 1;

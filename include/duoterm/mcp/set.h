@@ -23,8 +23,8 @@ struct dt_mcp_entry {
 
 /* Reads the configuration and connects the servers (blocking; each at
  * most timeout_ms, 0: DT_MCP_START_MS).  Never fails: configuration
- * errors and servers that do not start are appended to `problems` (may be
- * NULL) and shown by dt_mcp_server_error.  NULL when nothing is configured. */
+ * errors are appended to `problems` (may be NULL), a server that does not
+ * start says why in dt_mcp_server_error.  NULL when nothing is configured. */
 struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, const char *workdir, unsigned timeout_ms,
 				   struct dt_sb *problems);
 void dt_mcp_set_free(struct dt_mcp_set *set);
@@ -39,5 +39,8 @@ const struct dt_mcp_entry *dt_mcp_set_entries(struct dt_mcp_set *set, size_t *n)
  * matches, which then answers).  NULL when no server matches. */
 struct dt_mcp_server *dt_mcp_set_find(struct dt_mcp_set *set, const char *name,
 				      struct dt_sb *tool);
+
+/* For /mcp: each server, its state and its tools, as Markdown lines. */
+void dt_mcp_set_describe(struct dt_mcp_set *set, struct dt_sb *out);
 
 #endif
