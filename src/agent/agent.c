@@ -329,7 +329,7 @@ static int open_parts(struct dt_agent *a, struct dt_sb *err)
 	to.gitlab = a->o.gitlab;
 	to.project_id = a->o.project_id;
 	if (!a->o.no_mcp)
-		a->mcp = dt_mcp_set_open(a->o.loop, a->o.workdir, 0, NULL);
+		a->mcp = dt_mcp_set_open(a->o.loop, a->o.net, a->o.workdir, 0, NULL);
 	to.mcp = a->mcp;
 	return dt_tools_new(&a->tools, &to, err);
 }

@@ -1392,7 +1392,7 @@ static int open_parts(struct dt_remote *r, struct dt_sb *err)
 	to.repo = r->o.repo;
 	to.loop = r->o.loop;
 	if (!r->o.no_mcp)
-		r->mcp = dt_mcp_set_open(r->o.loop, r->o.workdir, 0, NULL);
+		r->mcp = dt_mcp_set_open(r->o.loop, r->o.net, r->o.workdir, 0, NULL);
 	to.mcp = r->mcp;
 	return dt_tools_new(&r->tools, &to, err);
 }

@@ -20,6 +20,8 @@
 
 #include "duoterm/core/log.h"
 #include "duoterm/core/loop.h"
+#include "duoterm/net/http.h"
+#include "duoterm/net/sse.h"
 
 #define ERR_KEEP 4096
 #define LINE_MAX_BYTES (32u << 20)
@@ -44,9 +46,15 @@ struct pending {
 	struct sync_wait *sync;
 };
 
+struct post;
+
 struct dt_mcp_server {
 	struct dt_mcp_server_conf conf;
 	struct dt_loop *loop;
+	struct dt_net *net;   /* streamable HTTP */
+	char *session;        /* mcp-session-id, or NULL */
+	struct post *posts;   /* HTTP requests under way */
+	int http_open;
 	char *workdir;
 	pid_t pid;
 	int in_fd, out_fd, err_fd, watched;
@@ -88,7 +96,7 @@ static void free_list(char **l)
 }
 
 struct dt_mcp_server *dt_mcp_server_new(const struct dt_mcp_server_conf *conf,
-					struct dt_loop *loop, const char *workdir)
+					struct dt_loop *loop, struct dt_net *net, const char *workdir)
 {
 	struct dt_mcp_server *s = dt_xcalloc(1, sizeof(*s));
 
@@ -101,6 +109,13 @@ struct dt_mcp_server *dt_mcp_server_new(const struct dt_mcp_server_conf *conf,
 	s->conf.headers = copy_list(conf->headers);
 	s->conf.origin = conf->origin ? dt_xstrdup(conf->origin) : NULL;
 	s->loop = loop;
+	s->net = net;
+	for (size_t i = 0; s->conf.headers && s->conf.headers[i]; i++) {
+		const char *v = strchr(s->conf.headers[i], ':');
+
+		if (v && strlen(v + 1) > 8) /* tokens, never logged */
+			dt_secret_register(v + 2);
+	}
 	s->workdir = workdir ? dt_xstrdup(workdir) : NULL;
 	s->pid = -1;
 	s->in_fd = s->out_fd = s->err_fd = -1;
@@ -136,9 +151,21 @@ static int spawn(struct dt_mcp_server *s, struct dt_sb *err)
 {
 	int in[2], out[2], er[2];
 
-	if (s->conf.type != DT_MCP_STDIO) {
-		dt_sb_adds(err, "HTTP MCP servers are not supported by duoterm yet (only stdio)");
+	if (s->conf.type == DT_MCP_SSE) {
+		dt_sb_adds(err, "the old HTTP+SSE transport (type sse) is not supported; "
+			   "use type http (streamable HTTP)");
 		return -1;
+	}
+	if (s->conf.type == DT_MCP_HTTP) {
+		if (!s->net) {
+			dt_sb_adds(err, "no network here for an HTTP server");
+			return -1;
+		}
+		free(s->session);
+		s->session = NULL;
+		s->http_open = 1;
+		s->next_id = 1;
+		return 0;
 	}
 	if (pipe2(in, O_CLOEXEC))
 		goto nopipe;
@@ -194,10 +221,14 @@ static void close_fd(struct dt_mcp_server *s, int *fd)
 
 /* Closes the pipes and ends the process: SIGTERM to its group, then
  * SIGKILL after 300 ms.  The exit status, or -1 when unknown. */
+static void http_close(struct dt_mcp_server *s);
+
 static int stop(struct dt_mcp_server *s)
 {
 	int st = -1;
 
+	if (s->http_open)
+		http_close(s);
 	close_fd(s, &s->in_fd);
 	close_fd(s, &s->out_fd);
 	close_fd(s, &s->err_fd);
@@ -284,6 +315,15 @@ static int send_line(struct dt_mcp_server *s, const struct dt_sb *line)
 	return 0;
 }
 
+static int http_post(struct dt_mcp_server *s, const struct dt_sb *line, long long id);
+
+static int transmit(struct dt_mcp_server *s, const struct dt_sb *line, long long id)
+{
+	if (s->http_open)
+		return http_post(s, line, id);
+	return s->in_fd < 0 ? -1 : send_line(s, line);
+}
+
 static void on_call_timeout(struct dt_loop *loop, void *ud);
 
 static struct pending *request(struct dt_mcp_server *s, enum pkind kind, const char *method,
@@ -302,7 +342,7 @@ static struct pending *request(struct dt_mcp_server *s, enum pkind kind, const c
 	dt_rpc_request(&line, p->id, method, params);
 	dt_debug("mcp", "%s: -> %s id %lld", s->conf.name, method, p->id);
 	/* a failed write is noticed by the caller (check_sent) once p is complete */
-	if (s->in_fd < 0 || send_line(s, &line))
+	if (transmit(s, &line, p->id))
 		s->broken = 1;
 	dt_sb_release(&line);
 	return p;
@@ -312,7 +352,7 @@ static void check_sent(struct dt_mcp_server *s)
 {
 	if (s->broken) {
 		s->broken = 0;
-		died(s, "stopped reading its stdin");
+		died(s, s->http_open ? "could not be sent a request" : "stopped reading its stdin");
 	}
 }
 
@@ -321,8 +361,7 @@ static void notify(struct dt_mcp_server *s, const char *method, cJSON *params)
 	struct dt_sb line = DT_SB_INIT;
 
 	dt_rpc_notify(&line, method, params);
-	if (s->in_fd >= 0)
-		send_line(s, &line);
+	transmit(s, &line, -1);
 	dt_sb_release(&line);
 }
 
@@ -376,8 +415,7 @@ static void server_request(struct dt_mcp_server *s, const struct dt_rpc_msg *m)
 		dt_rpc_answer(&line, m->id_json, cJSON_CreateObject(), 0, NULL);
 	else
 		dt_rpc_answer(&line, m->id_json, NULL, -32601, "Method not found");
-	if (s->in_fd >= 0)
-		send_line(s, &line);
+	transmit(s, &line, -1);
 	dt_sb_release(&line);
 }
 
@@ -511,6 +549,8 @@ static void died(struct dt_mcp_server *s, const char *why)
 	dt_sb_addf(&msg, "MCP server %s ", s->conf.name);
 	if (why)
 		dt_sb_adds(&msg, why);
+	else if (s->conf.type != DT_MCP_STDIO)
+		dt_sb_adds(&msg, "could not be reached");
 	else if (st >= 0 && WIFEXITED(st))
 		dt_sb_addf(&msg, "exited with status %d", WEXITSTATUS(st));
 	else if (st >= 0 && WIFSIGNALED(st))
@@ -550,6 +590,9 @@ static void on_err(struct dt_loop *loop, int fd, short revents, void *ud)
  * deadline passes. */
 static void pump(struct dt_mcp_server *s, struct sync_wait *w, uint64_t deadline)
 {
+	/* HTTP answers come from the net thread through the loop */
+	while (!w->done && s->http_open && dt_now_ms() < deadline)
+		dt_loop_run_once(s->loop, (int)(deadline - dt_now_ms()));
 	while (!w->done && s->out_fd >= 0) {
 		struct pollfd pf[2] = {{s->out_fd, POLLIN, 0}, {s->err_fd, POLLIN, 0}};
 		uint64_t now = dt_now_ms();
@@ -633,10 +676,11 @@ int dt_mcp_server_connect(struct dt_mcp_server *s, unsigned timeout_ms, struct d
 	cJSON *result = NULL;
 	const char *v;
 
-	if (s->pid > 0)
+	if (s->pid > 0 || s->http_open)
 		stop(s);
 	s->ready = 0;
 	dt_sb_reset(&s->error);
+	dt_sb_reset(&s->version);
 	if (spawn(s, &why) ||
 	    call_sync(s, "initialize", dt_mcp_initialize_params(), deadline, &result, &why) ||
 	    dt_mcp_check_initialize(result, &name, &why))
@@ -652,8 +696,10 @@ int dt_mcp_server_connect(struct dt_mcp_server *s, unsigned timeout_ms, struct d
 	if (list_tools(s, deadline, &why))
 		goto fail;
 	s->ready = 1;
-	s->watched = 1;
-	dt_loop_add_fd(s->loop, s->out_fd, POLLIN, on_out, s);
+	if (s->out_fd >= 0) {
+		s->watched = 1;
+		dt_loop_add_fd(s->loop, s->out_fd, POLLIN, on_out, s);
+	}
 	if (s->err_fd >= 0)
 		dt_loop_add_fd(s->loop, s->err_fd, POLLIN, on_err, s);
 	dt_info("mcp", "%s: %s, MCP %s, %zu tools", s->conf.name, s->name.buf ? s->name.buf : "",
@@ -663,7 +709,7 @@ int dt_mcp_server_connect(struct dt_mcp_server *s, unsigned timeout_ms, struct d
 	return 0;
 fail:
 	cJSON_Delete(result);
-	if (s->pid > 0)
+	if (s->pid > 0 || s->http_open)
 		stop(s);
 	dt_sb_reset(&s->error);
 	if (strncmp(why.buf ? why.buf : "", "MCP server ", 11))
@@ -674,6 +720,225 @@ fail:
 	dt_sb_release(&why);
 	dt_sb_release(&name);
 	return -1;
+}
+
+/* ---- streamable HTTP ---------------------------------------------------------------------
+ *
+ * Each message is a POST; the answer comes back as JSON or as an SSE
+ * stream of messages (notifications first, then the answer).  A post
+ * outlives its server when the server is freed (s = NULL) until its DONE.
+ */
+
+struct post {
+	struct post *next;
+	struct dt_mcp_server *s;
+	dt_net_id id;
+	long long rpc_id; /* -1: a notification or an answer */
+	long status;
+	int sse;
+	struct dt_sse parser;
+	struct dt_sb body;
+};
+
+static void unlink_post(struct post *p)
+{
+	if (!p->s)
+		return;
+	for (struct post **pp = &p->s->posts; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+}
+
+static int on_sse(void *ud, const struct dt_sse_event *ev)
+{
+	struct post *p = ud;
+
+	if (p->s && ev->type_len == 7 && !memcmp(ev->type, "message", 7))
+		handle_line(p->s, ev->data, ev->data_len);
+	return 0;
+}
+
+static struct pending *find_pending(struct dt_mcp_server *s, long long id)
+{
+	for (struct pending *q = s->pending; q && id >= 0; q = q->next)
+		if (q->id == id)
+			return q;
+	return NULL;
+}
+
+static void post_done(struct post *p, const struct dt_http_event *ev)
+{
+	struct dt_mcp_server *s = p->s;
+	struct dt_sb why = DT_SB_INIT;
+	struct pending *q;
+
+	if (p->sse)
+		dt_sse_finish(&p->parser);
+	else if (ev->result == 0 && p->status < 300 && p->body.len)
+		handle_line(s, p->body.buf, p->body.len);
+	if (ev->result)
+		dt_sb_addf(&why, "MCP server %s could not be reached: %s", s->conf.name, ev->error);
+	else if (p->status >= 300)
+		dt_sb_addf(&why, "MCP server %s answered HTTP %ld: %.300s", s->conf.name, p->status,
+			   p->body.buf ? p->body.buf : "");
+	else
+		dt_sb_addf(&why, "MCP server %s ended its answer without a result", s->conf.name);
+	/* a session the server no longer knows: start again at the next call */
+	if (!ev->result && (p->status == 404 || (p->status == 400 && s->session))) {
+		free(s->session);
+		s->session = NULL;
+		s->ready = 0;
+	}
+	dt_redact(&why);
+	if ((q = find_pending(s, p->rpc_id)))
+		complete(q, NULL, why.buf);
+	dt_sb_release(&why);
+}
+
+static void on_http(const struct dt_http_event *ev, void *ud)
+{
+	struct post *p = ud;
+	const char *v;
+
+	switch (ev->type) {
+	case DT_HTTP_HEAD:
+		p->status = ev->status;
+		v = dt_http_header(ev, "content-type");
+		if (v && strstr(v, "text/event-stream")) {
+			p->sse = 1;
+			dt_sse_init(&p->parser, on_sse, p);
+		}
+		v = dt_http_header(ev, "mcp-session-id");
+		if (p->s && v && *v && ev->status < 300 && !p->s->session)
+			p->s->session = dt_xstrndup(v, strnlen(v, 256));
+		break;
+	case DT_HTTP_BODY:
+		if (!p->s)
+			break;
+		if (p->sse && p->status < 300)
+			dt_sse_feed(&p->parser, ev->data, ev->len);
+		else if (p->body.len < LINE_MAX_BYTES)
+			dt_sb_add(&p->body, ev->data, ev->len);
+		break;
+	case DT_HTTP_DONE:
+		if (p->s && !ev->cancelled)
+			post_done(p, ev);
+		unlink_post(p);
+		if (p->sse)
+			dt_sse_release(&p->parser);
+		dt_sb_release(&p->body);
+		free(p);
+		break;
+	}
+}
+
+static int http_send(struct dt_mcp_server *s, const char *method, const struct dt_sb *line,
+		     struct post *p)
+{
+	const char *hdr[40];
+	struct dt_sb sid = DT_SB_INIT, ver = DT_SB_INIT;
+	struct dt_http_request req = DT_HTTP_REQUEST_INIT;
+	size_t n = 0;
+	int rc;
+
+	hdr[n++] = "Content-Type: application/json";
+	hdr[n++] = "Accept: application/json, text/event-stream";
+	if (s->session) {
+		dt_sb_addf(&sid, "mcp-session-id: %s", s->session);
+		hdr[n++] = sid.buf;
+	}
+	if (s->version.len) {
+		dt_sb_addf(&ver, "mcp-protocol-version: %s", s->version.buf);
+		hdr[n++] = ver.buf;
+	}
+	for (size_t i = 0; s->conf.headers && s->conf.headers[i] && n < 39; i++)
+		hdr[n++] = s->conf.headers[i];
+	hdr[n] = NULL;
+	req.method = method;
+	req.url = s->conf.url;
+	req.headers = hdr;
+	req.body = line ? line->buf : NULL;
+	req.body_len = line ? line->len : 0;
+	req.idle_timeout_ms = DT_MCP_CALL_MS + 5000;
+	rc = dt_http_start(s->net, &req, on_http, p, p ? &p->id : NULL);
+	dt_sb_release(&sid);
+	dt_sb_release(&ver);
+	return rc;
+}
+
+static int http_post(struct dt_mcp_server *s, const struct dt_sb *line, long long id)
+{
+	struct post *p = dt_xcalloc(1, sizeof(*p));
+
+	p->s = s;
+	p->rpc_id = id;
+	if (http_send(s, "POST", line, p)) {
+		free(p);
+		return -1;
+	}
+	p->next = s->posts;
+	s->posts = p;
+	return 0;
+}
+
+struct deletion {
+	int done, abandoned;
+};
+
+static void on_delete(const struct dt_http_event *ev, void *ud)
+{
+	struct deletion *d = ud;
+
+	if (ev->type != DT_HTTP_DONE)
+		return;
+	if (d->abandoned)
+		free(d);
+	else
+		d->done = 1;
+}
+
+/* Ends the session (DELETE, waited for up to a second: duoterm may be about
+ * to exit, and the net thread with it) and lets the posts go. */
+static void http_close(struct dt_mcp_server *s)
+{
+	if (s->session) {
+		const char *hdr[] = {NULL, NULL};
+		struct dt_sb sid = DT_SB_INIT;
+		struct dt_http_request req = DT_HTTP_REQUEST_INIT;
+		struct deletion *d = dt_xcalloc(1, sizeof(*d));
+		uint64_t until = dt_now_ms() + 1000;
+
+		dt_sb_addf(&sid, "mcp-session-id: %s", s->session);
+		hdr[0] = sid.buf;
+		req.method = "DELETE";
+		req.url = s->conf.url;
+		req.headers = hdr;
+		req.total_timeout_ms = 1000;
+		if (dt_http_start(s->net, &req, on_delete, d, NULL)) {
+			free(d);
+		} else {
+			while (!d->done && dt_now_ms() < until)
+				dt_loop_run_once(s->loop, (int)(until - dt_now_ms()));
+			if (d->done)
+				free(d);
+			else
+				d->abandoned = 1;
+		}
+		dt_sb_release(&sid);
+	}
+	while (s->posts) {
+		struct post *p = s->posts;
+
+		s->posts = p->next;
+		p->s = NULL;
+		dt_http_cancel(s->net, p->id);
+	}
+	free(s->session);
+	s->session = NULL;
+	s->http_open = 0;
 }
 
 /* ---- calls ------------------------------------------------------------------------------- */
@@ -771,6 +1036,7 @@ void dt_mcp_server_free(struct dt_mcp_server *s)
 	free_list(s->conf.headers);
 	free(s->conf.origin);
 	free(s->workdir);
+	free(s->session);
 	free(s);
 }
 

@@ -16,8 +16,8 @@ struct dt_mcp_set {
 	int built;
 };
 
-struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, const char *workdir, unsigned timeout_ms,
-				   struct dt_sb *problems)
+struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, struct dt_net *net, const char *workdir,
+				   unsigned timeout_ms, struct dt_sb *problems)
 {
 	struct dt_mcp_config c = {0};
 	struct dt_sb err = DT_SB_INIT;
@@ -38,7 +38,7 @@ struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, const char *workdir, un
 	set->servers = dt_xcalloc(c.n, sizeof(*set->servers));
 	set->gens = dt_xcalloc(c.n, sizeof(*set->gens));
 	for (size_t i = 0; i < c.n; i++) {
-		struct dt_mcp_server *s = dt_mcp_server_new(&c.servers[i], loop, workdir);
+		struct dt_mcp_server *s = dt_mcp_server_new(&c.servers[i], loop, net, workdir);
 
 		set->servers[set->n++] = s;
 		if (c.servers[i].disabled)

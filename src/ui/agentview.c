@@ -434,6 +434,7 @@ static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_
 		return -1;
 	ao.provider = v->provider;
 	ao.loop = &rt->loop;
+	ao.net = rt->net;
 	ao.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
 	ao.repo = ctx->repo;
 	ao.gitlab = gl;

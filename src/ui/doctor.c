@@ -583,7 +583,7 @@ static void check_mcp(struct doc *d)
 	char cwd[4096], name[80];
 	const char *wd = d->ctx->repo ? dt_repo_workdir(d->ctx->repo) : getcwd(cwd, sizeof(cwd));
 	struct dt_sb problems = DT_SB_INIT, detail = DT_SB_INIT;
-	struct dt_mcp_set *set = dt_mcp_set_open(&d->rt.loop, wd, 0, &problems);
+	struct dt_mcp_set *set = dt_mcp_set_open(&d->rt.loop, d->rt.net, wd, 0, &problems);
 
 	if (problems.len)
 		report(d, "mcp", WARN, 0, problems.buf, "fix .gitlab/duo/mcp.json (see doc/mcp.md)");

@@ -12,7 +12,9 @@
 #  - without --approve an MCP tool is not run: the run stops asking;
 #  - the model's request lists the MCP tools with their input schemas;
 #  - --provider duo-workflow: mcpTools in the startRequest, privilege 6,
-#    runMCPTool answered by the server, refused for a built-in tool's name.
+#    runMCPTool answered by the server, refused for a built-in tool's name;
+#  - streamable HTTP (server-everything's own): a tool call, doctor's line,
+#    type sse reported as unsupported.
 # The servers are installed with npm into tests/.npm-mcp (gitignored) or
 # $DT_NPM_MCP; without npm, or when the install fails, the test is skipped.
 . "$(dirname "$0")/agent-lib.sh"
@@ -30,6 +32,8 @@ if [ ! -f "$EV" ] || [ ! -f "$FS" ]; then
 		>"$work/npm.log" 2>&1 || { echo "npm install failed: $(tail -n 3 "$work/npm.log")"; exit 77; }
 fi
 
+httppid=
+trap '[ -n "$httppid" ] && kill "$httppid" 2>/dev/null; cleanup' EXIT
 start_sim agent-mcp.json
 R=$work/repo
 mkdir -p "$work/fsroot" "$R/.gitlab/duo"
@@ -142,6 +146,32 @@ assert schema["properties"]["message"]["type"] == "string", schema
 resp = [m["actionResponse"] for m in log if "actionResponse" in m]
 assert len(resp) == 3, resp
 PY
+
+# streamable HTTP: server-everything's own HTTP transport on a free port
+# of 127.0.0.1 (it listens on every interface; we only connect to loopback)
+HPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$HPORT node "$EV" streamableHttp >"$work/http.log" 2>&1 &
+httppid=$!
+wait_for "$work/http.log" "listening on port" 100 || fail "the HTTP server did not start: $(cat "$work/http.log")"
+$PY - "$R/.gitlab/duo/mcp.json" "http://127.0.0.1:$HPORT/mcp" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mcpServers"] = {"web": {"type": "http", "url": sys.argv[2], "headers": {"X-Test": "yes"}},
+                   "old": {"type": "sse", "url": sys.argv[2] + "/sse"}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+run_ok out-http.json "[mcp-http] add over http" web__get-sum success "The sum of 20 and 22 is 42" HTTP-DONE
+wait_for "$work/http.log" "Received session termination request" 30 || fail "no DELETE ended the session"
+(cd "$R" && GITLAB_INSTANCE_URL=http://127.0.0.1:9 timeout 60 "$BIN" doctor --json) >"$work/doctor.json" 2>&1
+$PY - "$work/doctor.json" <<'PY' || fail "doctor on MCP servers: $(cat "$work/doctor.json")"
+import json, sys
+checks = {c["name"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+web, old = checks["mcp web"], checks["mcp old"]
+assert web["status"] == "pass" and "13 tools" in web["detail"], web
+assert old["status"] == "warn" and "type sse" in old["detail"], old
+assert not web["required"] and not old["required"]
+PY
+kill "$httppid"; wait "$httppid" 2>/dev/null; httppid=
 
 # no MCP process outlives duoterm
 sleep 0.3

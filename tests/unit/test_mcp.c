@@ -225,7 +225,7 @@ static struct dt_mcp_server *sh_server(struct dt_loop *loop, const char *script)
 	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)script, NULL};
 	struct dt_mcp_server_conf c = {.name = (char *)"fake", .type = DT_MCP_STDIO, .argv = argv};
 
-	return dt_mcp_server_new(&c, loop, "/");
+	return dt_mcp_server_new(&c, loop, NULL, "/");
 }
 
 static void wait_answer(struct dt_loop *loop, struct answer *a)
@@ -310,7 +310,7 @@ static void test_client_failures(void **state)
 		char *argv[] = {(char *)"/nonexistent/mcp-server", NULL};
 		struct dt_mcp_server_conf c = {.name = (char *)"gone", .argv = argv};
 
-		s = dt_mcp_server_new(&c, &loop, "/");
+		s = dt_mcp_server_new(&c, &loop, NULL, "/");
 		assert_int_equal(dt_mcp_server_connect(s, 5000, &err), -1);
 		assert_non_null(strstr(err.buf, "exited with status 127; its stderr: cannot run "
 					       "/nonexistent/mcp-server"));

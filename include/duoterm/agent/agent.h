@@ -37,6 +37,7 @@
 #include "duoterm/agent/policy.h"
 
 struct dt_loop;
+struct dt_net;
 struct dt_repo;
 struct dt_provider;
 struct dt_gl_client;
@@ -58,6 +59,7 @@ struct dt_agent_cbs {
 struct dt_agent_opts {
 	struct dt_provider *provider;   /* borrowed (required) */
 	struct dt_loop *loop;           /* borrowed (required: commands, timers) */
+	struct dt_net *net;             /* borrowed; HTTP MCP servers (may be NULL) */
 	const char *workdir;            /* the work tree (required) */
 	struct dt_repo *repo;           /* borrowed; .gitignore, staging (may be NULL) */
 	struct dt_gl_client *gitlab;    /* borrowed; GitLab tools (may be NULL) */

@@ -1,12 +1,15 @@
 /*
  * One MCP server over stdio: a child process speaking newline-delimited
  * JSON-RPC on its stdin/stdout, its stderr kept (the last 4 KiB) for
- * error messages.  Main thread only.
+ * error messages; or over streamable HTTP (type http): one POST per
+ * message through the net thread, answers as JSON or SSE, the
+ * mcp-session-id kept and ended with DELETE.  Main thread only.
  *
  * dt_mcp_server_connect() starts the process and does the handshake
  * (initialize, notifications/initialized, tools/list with its pages)
  * *blocking*, with a deadline, outside the loop; after that the pipes are
- * watched by the loop and tool calls answer through callbacks.  Answers
+ * watched by the loop and tool calls answer through callbacks.  (For HTTP
+ * the handshake runs the loop itself until the answers are in.)  Answers
  * are matched by id, so notifications between a request and its answer
  * are fine; tools/list_changed lists the tools again; ping is answered.
  * A server that exits fails its calls with its exit status and stderr, and
@@ -23,6 +26,7 @@
 #include "duoterm/mcp/jsonrpc.h"
 
 struct dt_loop;
+struct dt_net;
 struct dt_mcp_server;
 
 /* text: the result for the model (or the error); is_error: 1 for a tool
@@ -32,9 +36,10 @@ typedef void (*dt_mcp_call_cb)(const char *text, int is_error, void *ud);
 #define DT_MCP_START_MS 15000 /* node servers start in ~0.3 s; npx may download */
 #define DT_MCP_CALL_MS 120000
 
-/* conf is copied.  workdir: the default cwd of stdio servers. */
+/* conf is copied.  workdir: the default cwd of stdio servers; net: for
+ * HTTP servers (may be NULL: they fail to connect). */
 struct dt_mcp_server *dt_mcp_server_new(const struct dt_mcp_server_conf *conf,
-					struct dt_loop *loop, const char *workdir);
+					struct dt_loop *loop, struct dt_net *net, const char *workdir);
 /* Kills the process (its calls' callbacks are not called) and frees. */
 void dt_mcp_server_free(struct dt_mcp_server *s);
 

@@ -13,6 +13,7 @@
 #include "duoterm/mcp/client.h"
 
 struct dt_loop;
+struct dt_net;
 struct dt_mcp_set;
 
 struct dt_mcp_entry {
@@ -25,8 +26,8 @@ struct dt_mcp_entry {
  * most timeout_ms, 0: DT_MCP_START_MS).  Never fails: configuration
  * errors are appended to `problems` (may be NULL), a server that does not
  * start says why in dt_mcp_server_error.  NULL when nothing is configured. */
-struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, const char *workdir, unsigned timeout_ms,
-				   struct dt_sb *problems);
+struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, struct dt_net *net, const char *workdir,
+				   unsigned timeout_ms, struct dt_sb *problems);
 void dt_mcp_set_free(struct dt_mcp_set *set);
 
 size_t dt_mcp_set_count(const struct dt_mcp_set *set);
