@@ -4,7 +4,8 @@
  * stdio client (mcp/client.h) against scripted /bin/sh servers: a
  * notification before the answer, tools/list pages, a negotiated older
  * version, a refused version, a server that never answers, one that exits
- * (its status and stderr in the error) and is started again.
+ * (its status and stderr in the error) and is started again, a changed
+ * tool list listed again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,6 +340,45 @@ static void test_client_failures(void **state)
 	dt_sb_release(&err);
 }
 
+/* tools/list_changed after the handshake: the tools are listed again */
+static void test_list_changed(void **state)
+{
+	struct dt_loop loop;
+	struct dt_mcp_server *s;
+	struct dt_sb err = DT_SB_INIT;
+	struct answer a = {0};
+	uint64_t until;
+	unsigned gen;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dt_loop_init(&loop), 0);
+	s = sh_server(&loop, "read l; " INIT_OK "read l; read l; "
+			     "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"a\"}]}}'; "
+			     "read l; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}'; "
+			     "echo '{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"content\":[]}}'; "
+			     "read l; case \"$l\" in *tools/list*) ;; *) exit 5;; esac; "
+			     "echo '{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"tools\":[{\"name\":\"a\"},{\"name\":\"c\"}]}}'; "
+			     "read l");
+	assert_int_equal(dt_mcp_server_connect(s, 5000, &err), 0);
+	gen = dt_mcp_server_generation(s);
+	dt_mcp_server_tools(s, &n);
+	assert_int_equal(n, 1);
+	dt_mcp_server_call(s, "a", NULL, 5000, on_answer, &a);
+	wait_answer(&loop, &a);
+	assert_string_equal(a.text, "(no content)");
+	until = dt_now_ms() + 5000;
+	while (dt_mcp_server_generation(s) == gen && dt_now_ms() < until)
+		dt_loop_run_once(&loop, 100);
+	assert_int_not_equal(dt_mcp_server_generation(s), gen);
+	assert_string_equal(dt_mcp_server_tools(s, &n)[1].name, "c");
+	assert_int_equal(n, 2);
+	assert_true(dt_mcp_server_ready(s));
+	dt_mcp_server_free(s);
+	dt_loop_release(&loop);
+	dt_sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_client_failures),
+		cmocka_unit_test(test_list_changed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
