@@ -66,6 +66,10 @@ struct dt_mcp_server {
 	size_t n_tools, n_new;
 	unsigned generation;
 	int ready, relisting, broken;
+	int starting;               /* 1: initialize sent, 2: could not start */
+	struct sync_wait init_wait; /* dt_mcp_server_start's initialize */
+	struct pending *init_p;
+	struct dt_sb start_err;
 };
 
 static const char *const secret_env[] = {
@@ -612,6 +616,25 @@ static void pump(struct dt_mcp_server *s, struct sync_wait *w, uint64_t deadline
 	}
 }
 
+/* Waits for the answer to p (whose waiter is w). */
+static int finish_sync(struct dt_mcp_server *s, struct sync_wait *w, struct pending *p,
+		       const char *method, uint64_t deadline, cJSON **result, struct dt_sb *err)
+{
+	pump(s, w, deadline);
+	if (!w->done) {
+		unlink_pending(p);
+		free(p);
+		dt_sb_addf(err, "MCP server %s did not answer %s in time", s->conf.name, method);
+		err_tail(s, err);
+	} else if (w->result) {
+		*result = w->result;
+	} else {
+		dt_sb_add(err, w->err.buf, w->err.len);
+	}
+	dt_sb_release(&w->err);
+	return w->result ? 0 : -1;
+}
+
 static int call_sync(struct dt_mcp_server *s, const char *method, cJSON *params,
 		     uint64_t deadline, cJSON **result, struct dt_sb *err)
 {
@@ -619,19 +642,7 @@ static int call_sync(struct dt_mcp_server *s, const char *method, cJSON *params,
 	struct pending *p = request(s, P_SYNC, method, params, &w);
 
 	check_sent(s);
-	pump(s, &w, deadline);
-	if (!w.done) {
-		unlink_pending(p);
-		free(p);
-		dt_sb_addf(err, "MCP server %s did not answer %s in time", s->conf.name, method);
-		err_tail(s, err);
-	} else if (w.result) {
-		*result = w.result;
-	} else {
-		dt_sb_add(err, w.err.buf, w.err.len);
-	}
-	dt_sb_release(&w.err);
-	return w.result ? 0 : -1;
+	return finish_sync(s, &w, p, method, deadline, result, err);
 }
 
 static int list_tools(struct dt_mcp_server *s, uint64_t deadline, struct dt_sb *err)
@@ -669,20 +680,42 @@ static int list_tools(struct dt_mcp_server *s, uint64_t deadline, struct dt_sb *
 	return 0;
 }
 
+void dt_mcp_server_start(struct dt_mcp_server *s)
+{
+	if (s->starting)
+		return;
+	if (s->pid > 0 || s->http_open)
+		stop(s);
+	s->ready = 0;
+	dt_sb_reset(&s->error);
+	dt_sb_reset(&s->version);
+	dt_sb_reset(&s->start_err);
+	s->init_wait = (struct sync_wait){0};
+	if (spawn(s, &s->start_err)) {
+		s->starting = 2;
+		return;
+	}
+	s->starting = 1;
+	s->init_p = request(s, P_SYNC, "initialize", dt_mcp_initialize_params(), &s->init_wait);
+	check_sent(s);
+}
+
 int dt_mcp_server_connect(struct dt_mcp_server *s, unsigned timeout_ms, struct dt_sb *err)
 {
 	uint64_t deadline = dt_now_ms() + timeout_ms;
 	struct dt_sb why = DT_SB_INIT, name = DT_SB_INIT;
 	cJSON *result = NULL;
 	const char *v;
+	int started;
 
-	if (s->pid > 0 || s->http_open)
-		stop(s);
-	s->ready = 0;
-	dt_sb_reset(&s->error);
-	dt_sb_reset(&s->version);
-	if (spawn(s, &why) ||
-	    call_sync(s, "initialize", dt_mcp_initialize_params(), deadline, &result, &why) ||
+	dt_mcp_server_start(s);
+	started = s->starting;
+	s->starting = 0;
+	if (started == 2) {
+		dt_sb_add(&why, s->start_err.buf, s->start_err.len);
+		goto fail;
+	}
+	if (finish_sync(s, &s->init_wait, s->init_p, "initialize", deadline, &result, &why) ||
 	    dt_mcp_check_initialize(result, &name, &why))
 		goto fail;
 	v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "protocolVersion"));
@@ -1028,6 +1061,7 @@ void dt_mcp_server_free(struct dt_mcp_server *s)
 	dt_sb_release(&s->name);
 	dt_sb_release(&s->version);
 	dt_sb_release(&s->error);
+	dt_sb_release(&s->start_err);
 	free(s->conf.name);
 	free_list(s->conf.argv);
 	free_list(s->conf.env);

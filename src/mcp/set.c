@@ -41,10 +41,14 @@ struct dt_mcp_set *dt_mcp_set_open(struct dt_loop *loop, struct dt_net *net, con
 		struct dt_mcp_server *s = dt_mcp_server_new(&c.servers[i], loop, net, workdir);
 
 		set->servers[set->n++] = s;
-		if (c.servers[i].disabled)
-			continue;
+		if (!c.servers[i].disabled)
+			dt_mcp_server_start(s); /* they boot side by side */
+	}
+	for (size_t i = 0; i < set->n; i++) {
 		dt_sb_reset(&err);
-		dt_mcp_server_connect(s, timeout_ms ? timeout_ms : DT_MCP_START_MS, &err);
+		if (!c.servers[i].disabled)
+			dt_mcp_server_connect(set->servers[i], timeout_ms ? timeout_ms : DT_MCP_START_MS,
+					      &err);
 	}
 	dt_mcp_config_release(&c);
 	dt_sb_release(&err);

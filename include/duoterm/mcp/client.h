@@ -43,8 +43,11 @@ struct dt_mcp_server *dt_mcp_server_new(const struct dt_mcp_server_conf *conf,
 /* Kills the process (its calls' callbacks are not called) and frees. */
 void dt_mcp_server_free(struct dt_mcp_server *s);
 
-/* Starts and initialises the server (blocking, at most timeout_ms).  0, or
- * -1 with the reason (which is also dt_mcp_server_error's). */
+/* Starts the process and sends initialize without waiting, so that
+ * several servers boot at once; dt_mcp_server_connect finishes. */
+void dt_mcp_server_start(struct dt_mcp_server *s);
+/* Starts (unless started) and initialises the server (blocking, at most
+ * timeout_ms).  0, or -1 with the reason (also dt_mcp_server_error's). */
 int dt_mcp_server_connect(struct dt_mcp_server *s, unsigned timeout_ms, struct dt_sb *err);
 int dt_mcp_server_ready(const struct dt_mcp_server *s);
 const char *dt_mcp_server_name(const struct dt_mcp_server *s);    /* the configured name */
