@@ -824,6 +824,7 @@ static void post_done(struct post *p, const struct dt_http_event *ev)
 		free(s->session);
 		s->session = NULL;
 		s->ready = 0;
+		dt_sb_adds(&why, " (the session is gone: the next call starts a new one)");
 	}
 	dt_redact(&why);
 	if ((q = find_pending(s, p->rpc_id)))

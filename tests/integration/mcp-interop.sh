@@ -14,7 +14,8 @@
 #  - --provider duo-workflow: mcpTools in the startRequest, privilege 6,
 #    runMCPTool answered by the server, refused for a built-in tool's name;
 #  - streamable HTTP (server-everything's own): a tool call, doctor's line,
-#    type sse reported as unsupported.
+#    type sse reported as unsupported, a session the server forgot (its 400)
+#    followed by a new session.
 # The servers are installed with npm into tests/.npm-mcp (gitignored) or
 # $DT_NPM_MCP; without npm, or when the install fails, the test is skipped.
 . "$(dirname "$0")/agent-lib.sh"
@@ -171,6 +172,27 @@ assert web["status"] == "pass" and "13 tools" in web["detail"], web
 assert old["status"] == "warn" and "type sse" in old["detail"], old
 assert not web["required"] and not old["required"]
 PY
+
+# the server forgets the session (restarted while the model waits): the
+# call fails with the server's 400, the next one starts a new session
+dt_bg "$work/out-session.json" run --json --approve '*' "[mcp-session] go"
+wait_for "$work/out-session.json" '"command\":\"sleep 3\"}","status":"running"' 100 ||
+	fail "session: the sleep did not start: $(tail -n 3 "$work/out-session.json")"
+kill "$httppid"; wait "$httppid" 2>/dev/null
+PORT=$HPORT node "$EV" streamableHttp >"$work/http2.log" 2>&1 &
+httppid=$!
+wait_for "$work/http2.log" "listening on port" 100 || fail "the HTTP server did not start again"
+wait "$dtpid"; rc=$?; dtpid=
+[ "$rc" -eq 0 ] || fail "session: exit $rc: $(tail -n 3 "$work/out-session.json")"
+json_check "$work/out-session.json" "a lost session" '
+calls = [tools[i] for i in order if tools[i]["name"] == "web__get-sum"]
+assert len(calls) == 2, calls
+assert calls[0]["status"] == "failure" and "HTTP 400" in calls[0]["result"], calls[0]
+assert "the next call starts a new one" in calls[0]["result"], calls[0]
+assert calls[1]["status"] == "success" and "is 3" in calls[1]["result"], calls[1]
+assert "SESSION-DONE" in text, text
+'
+grep -q "Session initialized" "$work/http2.log" || fail "session: no new session"
 kill "$httppid"; wait "$httppid" 2>/dev/null; httppid=
 
 # no MCP process outlives duoterm
