@@ -15,6 +15,7 @@
 #include "duoterm/core/log.h"
 #include "duoterm/core/loop.h"
 #include "duoterm/git/proposal.h"
+#include "duoterm/mcp/set.h"
 
 static const char default_system[] =
 	"You are duoterm's coding agent, working in a git repository on the user's behalf.\n"
@@ -56,6 +57,9 @@ struct dt_agent {
 	} *clocks;
 	size_t n_clocks;
 	char *project, *approvals_file;
+	struct dt_mcp_set *mcp;        /* .gitlab/duo/mcp.json's servers, or NULL */
+	struct dt_prov_tool *schema;   /* built-in + MCP tools, owned */
+	size_t n_schema;
 };
 
 /* Milliseconds since the tool call_id started (and forgets it). */
@@ -347,6 +351,9 @@ static int open_parts(struct dt_agent *a, struct dt_sb *err)
 	to.loop = a->o.loop;
 	to.gitlab = a->o.gitlab;
 	to.project_id = a->o.project_id;
+	if (!a->o.no_mcp)
+		a->mcp = dt_mcp_set_open(a->o.loop, a->o.net, a->o.workdir, 0, NULL);
+	to.mcp = a->mcp;
 	return dt_tools_new(&a->tools, &to, err);
 }
 
@@ -358,7 +365,9 @@ static void make_engine(struct dt_agent *a)
 	eo.ud = a;
 	eo.system = a->o.system ? a->o.system : default_system;
 	eo.model = a->o.model;
-	eo.tools = dt_tools_schema(&eo.n_tools);
+	a->schema = dt_tools_schema_mcp(a->mcp, &a->n_schema);
+	eo.tools = a->schema;
+	eo.n_tools = a->n_schema;
 	eo.policy = &a->policy;
 	eo.cut_retries = a->o.cut_retries;
 	a->engine = dt_engine_new(&eo);
@@ -427,7 +436,9 @@ void dt_agent_free(struct dt_agent *a)
 		free_ev(q);
 	}
 	dt_tools_free(a->tools);
+	dt_mcp_set_free(a->mcp);
 	dt_engine_free(a->engine);
+	dt_tools_schema_free(a->schema, a->n_schema);
 	dt_proposal_store_free(a->store);
 	dt_session_free(a->session);
 	dt_policy_release(&a->policy);
@@ -507,6 +518,11 @@ struct dt_proposal_store *dt_agent_proposals(struct dt_agent *a)
 const char *dt_agent_session_id(const struct dt_agent *a)
 {
 	return a->session ? dt_session_id(a->session) : NULL;
+}
+
+struct dt_mcp_set *dt_agent_mcp(struct dt_agent *a)
+{
+	return a->mcp;
 }
 
 int dt_agent_interrupted(const struct dt_agent *a)

@@ -345,13 +345,32 @@ static const char *tool_of(enum dt_dap_kind k)
 	}
 }
 
+/* runMCPTool {name, args}: args is JSON text (an object), or an object. */
+static int map_mcp(const cJSON *b, const char **tool, cJSON **args, struct dt_sb *err)
+{
+	const cJSON *v = field(b, "args", NULL);
+
+	*tool = str(b, "name", NULL);
+	if (need(*tool, "the MCP tool's name", err))
+		return -1;
+	if (cJSON_IsString(v) && *v->valuestring)
+		*args = cJSON_Parse(v->valuestring);
+	else if (cJSON_IsObject(v))
+		*args = cJSON_Duplicate(v, 1);
+	else if (!v || cJSON_IsNull(v) || cJSON_IsString(v))
+		*args = cJSON_CreateObject();
+	if (!cJSON_IsObject(*args)) {
+		cJSON_Delete(*args);
+		*args = NULL;
+		dt_sb_addf(err, "the arguments of MCP tool %s are not a JSON object", *tool);
+		return -1;
+	}
+	return 0;
+}
+
 static int unsupported(const struct dt_dap_action *a, struct dt_sb *err)
 {
 	switch (a->kind) {
-	case DT_DAP_MCP_TOOL:
-		dt_sb_addf(err, "MCP tools are not available in duoterm yet (tool %s)",
-			   str(a->body, "name", NULL) ? str(a->body, "name", NULL) : "?");
-		break;
 	case DT_DAP_HTTP_REQUEST:
 		dt_sb_adds(err, "runHTTPRequest is executed by GitLab (Workhorse), not by the client");
 		break;
@@ -375,6 +394,8 @@ int dt_dap_to_tool(const struct dt_dap_action *a, const char **tool, cJSON **arg
 	int rc;
 
 	*args = NULL;
+	if (a->kind == DT_DAP_MCP_TOOL)
+		return map_mcp(b, tool, args, err);
 	*tool = tool_of(a->kind);
 	if (!*tool)
 		return unsupported(a, err);
@@ -596,6 +617,8 @@ char *dt_dap_start_request(const struct dt_dap_start *s)
 	cJSON_AddItemToObject(o, "additional_context", s->additional_context ?
 			      cJSON_Duplicate(s->additional_context, 1) : cJSON_CreateArray());
 	add_strings(o, "preapproved_tools", s->preapproved);
+	if (s->mcp_tools)
+		cJSON_AddItemToObject(o, "mcpTools", cJSON_Duplicate(s->mcp_tools, 1));
 	if (s->approval)
 		add_approval(o, s);
 	return wrap("startRequest", o);

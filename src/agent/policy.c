@@ -215,6 +215,8 @@ int dt_policy_needs_approval(const struct dt_policy *p, const char *tool, const 
 		for (size_t i = 0; gitlab_writes[i]; i++)
 			if (!strcmp(tool, gitlab_writes[i]))
 				goto write;
+		if (strstr(tool, "__")) /* an MCP server's tool: it may do anything */
+			goto write;
 		return 0;
 write:
 		/* the dialog shows what will be posted; "always" allows the tool */

@@ -19,6 +19,7 @@
 #include "duoterm/core/log.h"
 #include "duoterm/core/loop.h"
 #include "duoterm/git/proposal.h"
+#include "duoterm/mcp/set.h"
 #include "duoterm/net/http.h"
 #include "duoterm/net/ws.h"
 
@@ -61,6 +62,7 @@ struct dt_remote {
 	char *instance, *project, *branch, *definition, *model, *token_source;
 	char **context;
 	struct dt_tools *tools;
+	struct dt_mcp_set *mcp;  /* MCP servers: mcpTools, runMCPTool, privilege 6 */
 	struct dt_proposal_store *store;
 	struct dt_policy policy;
 	char *project_key, *approvals_file;
@@ -568,6 +570,22 @@ static void wait_approval(struct dt_remote *r, const char *request_id, const cha
 	CB(r, on_approval, request_id, tool, subject, pattern);
 }
 
+/* runMCPTool reaches only MCP servers' tools, never a built-in one. */
+static int mcp_unknown(struct dt_remote *r, const struct dt_dap_action *a, const char *tool,
+		       cJSON *args, struct dt_sb *err)
+{
+	struct dt_sb own = DT_SB_INIT;
+	int unknown = a->kind == DT_DAP_MCP_TOOL && !dt_mcp_set_find(r->mcp, tool, &own);
+
+	if (unknown) {
+		dt_sb_addf(err, "duoterm has no MCP tool %s (servers come from .gitlab/duo/mcp.json)",
+			   tool);
+		cJSON_Delete(args);
+	}
+	dt_sb_release(&own);
+	return unknown;
+}
+
 static void on_tool_action(struct dt_remote *r, const struct dt_dap_action *a)
 {
 	struct dt_sb err = DT_SB_INIT, subject = DT_SB_INIT, pattern = DT_SB_INIT;
@@ -579,7 +597,7 @@ static void on_tool_action(struct dt_remote *r, const struct dt_dap_action *a)
 			  "scheduled notifications are not supported by duoterm"));
 		return;
 	}
-	if (dt_dap_to_tool(a, &tool, &args, &err)) {
+	if (dt_dap_to_tool(a, &tool, &args, &err) || mcp_unknown(r, a, tool, args, &err)) {
 		notice(r, DT_ENTRY_NOTICE, err.buf);
 		respond(r, a->request_id, "", err.buf);
 		dt_sb_release(&err);
@@ -721,6 +739,7 @@ static void send_start(struct dt_remote *r)
 	struct dt_dap_start s = {0};
 	struct dt_sb goal = DT_SB_INIT;
 	cJSON *ctx = build_context(r);
+	cJSON *mcp = dt_tools_mcp_dap(r->mcp);
 	char *meta = metadata(r);
 
 	dt_sb_adds(&goal, r->goal ? r->goal : "");
@@ -732,6 +751,7 @@ static void send_start(struct dt_remote *r)
 	s.metadata_json = meta;
 	s.capabilities = capabilities;
 	s.additional_context = ctx;
+	s.mcp_tools = mcp;
 	s.approval = r->approval;
 	s.approval_tool = r->approval_tool;
 	s.approval_args = r->approval_args;
@@ -740,6 +760,7 @@ static void send_start(struct dt_remote *r)
 	send_text(r, dt_dap_start_request(&s));
 	r->approval = 0;
 	cJSON_Delete(ctx);
+	cJSON_Delete(mcp);
 	free(meta);
 	dt_sb_release(&goal);
 }
@@ -1119,14 +1140,16 @@ static void add_ref(cJSON *body, const char *const *context)
 
 static char *create_body(struct dt_remote *r)
 {
-	static const int privileges[] = {1, 2, 3, 4, 5}; /* not 6: MCP is not there yet */
+	static const int privileges[] = {1, 2, 3, 4, 5, 6}; /* 6: run_mcp_tools */
 	cJSON *b = cJSON_CreateObject();
+	size_t n_mcp;
 	char *text;
 
 	cJSON_AddStringToObject(b, "project_id", r->project);
 	cJSON_AddStringToObject(b, "goal", r->goal ? r->goal : "");
 	cJSON_AddStringToObject(b, "workflow_definition", r->definition);
-	cJSON_AddItemToObject(b, "agent_privileges", cJSON_CreateIntArray(privileges, 5));
+	dt_mcp_set_entries(r->mcp, &n_mcp);
+	cJSON_AddItemToObject(b, "agent_privileges", cJSON_CreateIntArray(privileges, n_mcp ? 6 : 5));
 	cJSON_AddBoolToObject(b, "allow_agent_to_request_user", 1);
 	cJSON_AddStringToObject(b, "environment", "ide");
 	add_ref(b, r->o.context);
@@ -1368,6 +1391,9 @@ static int open_parts(struct dt_remote *r, struct dt_sb *err)
 	to.store = r->store;
 	to.repo = r->o.repo;
 	to.loop = r->o.loop;
+	if (!r->o.no_mcp)
+		r->mcp = dt_mcp_set_open(r->o.loop, r->o.net, r->o.workdir, 0, NULL);
+	to.mcp = r->mcp;
 	return dt_tools_new(&r->tools, &to, err);
 }
 
@@ -1416,6 +1442,11 @@ int dt_remote_new(struct dt_remote **out, const struct dt_remote_opts *o, struct
 	return 0;
 }
 
+struct dt_mcp_set *dt_remote_mcp(struct dt_remote *r)
+{
+	return r->mcp;
+}
+
 void dt_remote_free(struct dt_remote *r)
 {
 	struct waiting *w;
@@ -1434,6 +1465,7 @@ void dt_remote_free(struct dt_remote *r)
 		free_waiting(w);
 	}
 	dt_tools_free(r->tools); /* running commands die without callbacks */
+	dt_mcp_set_free(r->mcp);
 	while (r->calls) {
 		struct call *c = r->calls;
 

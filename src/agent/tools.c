@@ -680,14 +680,15 @@ void dt_tools_run(struct dt_tools *t, const char *call_id, const char *name, con
 			return;
 		}
 	}
-	if (dt_tools_gitlab(&c, name))
+	if (dt_tools_gitlab(&c, name) && dt_tools_mcp(&c, name))
 		fail(&c, "unknown tool %s", name);
 	cJSON_Delete(empty);
 }
 
 void dt_tools_cancel(struct dt_tools *t, const char *call_id)
 {
-	dt_tools_kill(t, call_id);
+	if (dt_tools_kill(t, call_id))
+		dt_tools_mcp_cancel(t, call_id);
 }
 
 int dt_tools_new(struct dt_tools **out, const struct dt_tools_opts *o, struct dt_sb *err)
@@ -714,6 +715,7 @@ void dt_tools_free(struct dt_tools *t)
 	if (!t)
 		return;
 	dt_tools_kill_all(t);
+	dt_tools_mcp_cancel_all(t);
 	free(t->root);
 	free((char *)t->o.workdir);
 	free((char *)t->o.project_id);

@@ -8,11 +8,13 @@
 #include "duoterm/agent/tools.h"
 
 struct dt_tool_job;
+struct dt_mcp_job;
 
 struct dt_tools {
 	struct dt_tools_opts o;
 	char *root; /* realpath of the work tree */
 	struct dt_tool_job *jobs;
+	struct dt_mcp_job *mcp_jobs; /* tools_mcp.c */
 };
 
 struct dt_tool_call {
@@ -38,5 +40,10 @@ int dt_tools_kill(struct dt_tools *t, const char *call_id);
 
 /* tools_gitlab.c */
 int dt_tools_gitlab(const struct dt_tool_call *c, const char *name);
+
+/* tools_mcp.c: -1 when name is no MCP server's tool */
+int dt_tools_mcp(const struct dt_tool_call *c, const char *name);
+int dt_tools_mcp_cancel(struct dt_tools *t, const char *call_id);
+void dt_tools_mcp_cancel_all(struct dt_tools *t);
 
 #endif

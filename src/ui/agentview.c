@@ -11,6 +11,7 @@
 #include "duoterm/core/log.h"
 #include "duoterm/git/proposal.h"
 #include "duoterm/git/repo.h"
+#include "duoterm/mcp/set.h"
 #include "duoterm/providers/provider.h"
 #include "duoterm/ui/chat.h"
 #include "duoterm/ui/panel_review.h"
@@ -336,6 +337,19 @@ static void agent_stop(struct dt_agentview *v)
 	dt_agent_stop(v->agent);
 }
 
+/* /mcp: the MCP servers (.gitlab/duo/mcp.json) and their tools. */
+static int mcp(struct dt_agentview *v, const char *text)
+{
+	struct dt_sb sb = DT_SB_INIT;
+
+	if (strcmp(text, "/mcp"))
+		return 0;
+	dt_mcp_set_describe(v->remote ? dt_remote_mcp(v->remote) : dt_agent_mcp(v->agent), &sb);
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, sb.buf);
+	dt_sb_release(&sb);
+	return 1;
+}
+
 static int slash(struct dt_agentview *v, const char *text)
 {
 	static const struct {
@@ -348,7 +362,7 @@ static int slash(struct dt_agentview *v, const char *text)
 		{"/retry", agent_retry},
 	};
 
-	if (models(v, text))
+	if (models(v, text) || mcp(v, text))
 		return 1;
 	if (v->remote && !strcmp(text, "/stop")) {
 		dt_remote_stop(v->remote);
@@ -369,6 +383,7 @@ static int slash(struct dt_agentview *v, const char *text)
 		dt_app_chat(v->app, DT_CHAT_SYSTEM,
 			    "/stop /pause /resume /retry — control the agent; Esc stops it too.\n"
 			    "/models [--refresh] — the models the provider offers.\n"
+			    "/mcp — the MCP servers of .gitlab/duo/mcp.json and their tools.\n"
 			    "/mr list, /mr show N, /issue list, /issue show N, /pipeline list, "
 			    "/pipeline show N — GitLab, in the chat and in its panel.\n"
 			    "In Plan (1): e edit, a add, d remove, J/K move, c cancel a step, "
@@ -640,6 +655,7 @@ static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_
 		return -1;
 	ao.provider = v->provider;
 	ao.loop = &rt->loop;
+	ao.net = rt->net;
 	ao.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
 	ao.repo = ctx->repo;
 	ao.gitlab = gl;

@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "duoterm/agent/remote.h"
 #include "duoterm/core/log.h"
+#include "duoterm/git/repo.h"
+#include "duoterm/mcp/set.h"
 #include "duoterm/net/http.h"
 #include "duoterm/net/ws.h"
 #include "duoterm/providers/provider.h"
@@ -573,6 +576,43 @@ static void run_checks(struct doc *d)
 	check_models(d);
 }
 
+/* The MCP servers of .gitlab/duo/mcp.json: does each start, how many
+ * tools.  Not required: the agent works without them. */
+static void check_mcp(struct doc *d)
+{
+	char cwd[4096], name[80];
+	const char *wd = d->ctx->repo ? dt_repo_workdir(d->ctx->repo) : getcwd(cwd, sizeof(cwd));
+	struct dt_sb problems = DT_SB_INIT, detail = DT_SB_INIT;
+	struct dt_mcp_set *set = dt_mcp_set_open(&d->rt.loop, d->rt.net, wd, 0, &problems);
+
+	if (problems.len)
+		report(d, "mcp", WARN, 0, problems.buf, "fix .gitlab/duo/mcp.json (see doc/mcp.md)");
+	for (size_t i = 0; i < dt_mcp_set_count(set); i++) {
+		struct dt_mcp_server *s = dt_mcp_set_server(set, i);
+		size_t n;
+
+		snprintf(name, sizeof(name), "mcp %s", dt_mcp_server_name(s));
+		dt_sb_reset(&detail);
+		if (dt_mcp_server_conf(s)->disabled) {
+			report(d, name, SKIP, 0, "disabled", NULL);
+			continue;
+		}
+		if (!dt_mcp_server_ready(s)) {
+			report(d, name, WARN, 0, dt_mcp_server_error(s),
+			       "check its command in .gitlab/duo/mcp.json or ~/.gitlab/duo/mcp.json");
+			continue;
+		}
+		dt_mcp_server_tools(s, &n);
+		dt_sb_addf(&detail, "%s, MCP %s, %zu tool%s", *dt_mcp_server_info(s) ?
+			   dt_mcp_server_info(s) : "started", dt_mcp_server_version(s), n,
+			   n == 1 ? "" : "s");
+		report(d, name, PASS, 0, detail.buf, NULL);
+	}
+	dt_mcp_set_free(set);
+	dt_sb_release(&problems);
+	dt_sb_release(&detail);
+}
+
 int dt_doctor_run(const struct dt_config *cfg, const struct dt_context *ctx, int json)
 {
 	struct doc d = {.cfg = cfg, .ctx = ctx, .json = json};
@@ -600,6 +640,7 @@ int dt_doctor_run(const struct dt_config *cfg, const struct dt_context *ctx, int
 		if (!json)
 			printf("duoterm doctor: %s\n", cfg->instance_url);
 		run_checks(&d);
+		check_mcp(&d);
 		dt_runtime_release(&d.rt);
 	}
 	if (json) {

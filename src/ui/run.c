@@ -225,6 +225,7 @@ static int start(struct run *r, const struct dt_config *cfg, const struct dt_con
 
 	ao.provider = p;
 	ao.loop = &r->rt.loop;
+	ao.net = r->rt.net;
 	ao.repo = ctx->repo;
 	ao.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
 	ao.gitlab = gl;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ static void parse(const char *text, struct dt_dap_action *a)
 /* tool name + args as compact JSON, or the error */
 static char *map(const char *text, const char **tool)
 {
+	static char name[64]; /* runMCPTool's tool lives in the action */
 	struct dt_dap_action a;
 	struct dt_sb err = DT_SB_INIT;
 	cJSON *args;
@@ -35,6 +37,8 @@ static char *map(const char *text, const char **tool)
 		out = dt_sb_detach(&err, NULL);
 	} else {
 		out = cJSON_PrintUnformatted(args);
+		snprintf(name, sizeof(name), "%s", *tool);
+		*tool = name;
 	}
 	cJSON_Delete(args);
 	dt_dap_action_release(&a);
@@ -80,7 +84,12 @@ static void test_actions_map_to_tools(void **state)
 	     "git", "{\"command\":\"log\",\"args\":[\"--no-pager\",\"-1\"]}");
 	MAPS("{\"requestID\":\"1\",\"runGitCommand\":{\"command\":\"status\",\"arguments\":\"--short\",\"repository_url\":\"\"}}",
 	     "git", "{\"command\":\"status\",\"args\":\"--short\"}");
-	FAILS("{\"requestID\":\"1\",\"runMCPTool\":{\"name\":\"jira\",\"args\":\"{}\"}}", "MCP");
+	MAPS("{\"requestID\":\"1\",\"runMCPTool\":{\"name\":\"jira__get\",\"args\":\"{\\\"id\\\":3}\"}}",
+	     "jira__get", "{\"id\":3}");
+	MAPS("{\"requestID\":\"1\",\"runMCPTool\":{\"name\":\"jira__list\"}}", "jira__list", "{}");
+	FAILS("{\"requestID\":\"1\",\"runMCPTool\":{\"name\":\"jira__get\",\"args\":\"[1]\"}}",
+	      "not a JSON object");
+	FAILS("{\"requestID\":\"1\",\"runMCPTool\":{\"args\":\"{}\"}}", "MCP tool's name");
 	FAILS("{\"requestID\":\"1\",\"runHTTPRequest\":{\"method\":\"GET\",\"path\":\"/x\"}}", "Workhorse");
 	FAILS("{\"requestID\":\"1\",\"frobnicate\":{}}", "unknown action");
 	FAILS("{\"requestID\":\"1\",\"runEditFile\":{\"filepath\":\"n\"}}", "oldString");

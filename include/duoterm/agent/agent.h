@@ -37,10 +37,12 @@
 #include "duoterm/agent/policy.h"
 
 struct dt_loop;
+struct dt_net;
 struct dt_repo;
 struct dt_provider;
 struct dt_gl_client;
 struct dt_proposal_store;
+struct dt_mcp_set;
 
 struct dt_agent_cbs {
 	void (*on_entry)(size_t index, const struct dt_entry *entry, const char *delta, size_t len,
@@ -57,6 +59,7 @@ struct dt_agent_cbs {
 struct dt_agent_opts {
 	struct dt_provider *provider;   /* borrowed (required) */
 	struct dt_loop *loop;           /* borrowed (required: commands, timers) */
+	struct dt_net *net;             /* borrowed; HTTP MCP servers (may be NULL) */
 	const char *workdir;            /* the work tree (required) */
 	struct dt_repo *repo;           /* borrowed; .gitignore, staging (may be NULL) */
 	struct dt_gl_client *gitlab;    /* borrowed; GitLab tools (may be NULL) */
@@ -70,6 +73,7 @@ struct dt_agent_opts {
 	const char *audit_file;         /* NULL: $XDG_STATE_HOME/duoterm/audit.jsonl */
 	const char *const *approve;     /* extra allow-patterns (NULL-terminated), not saved */
 	int no_journal;                 /* tests: no session directory */
+	int no_mcp;                     /* do not start .gitlab/duo/mcp.json's servers */
 	unsigned cut_retries;           /* see engine.h; default 1 */
 	const struct dt_agent_cbs *cbs;
 	void *ud;
@@ -104,6 +108,8 @@ void dt_agent_review_changed(struct dt_agent *a);
 struct dt_engine *dt_agent_engine(struct dt_agent *a);
 struct dt_proposal_store *dt_agent_proposals(struct dt_agent *a);
 const char *dt_agent_session_id(const struct dt_agent *a); /* NULL without a journal */
+/* The MCP servers started for this agent (NULL when none are configured). */
+struct dt_mcp_set *dt_agent_mcp(struct dt_agent *a);
 /* Whether the restored session stopped in the middle of a turn. */
 int dt_agent_interrupted(const struct dt_agent *a);
 

@@ -75,7 +75,9 @@ const char *dt_dap_status_name(enum dt_dap_status s);
 /*
  * The local tool (tools.h) that executes an action, and its arguments
  * (*args is new, the caller frees it).  0, or -1 with the error to send
- * back in the actionResponse (MCP, runHTTPRequest, unknown, malformed).
+ * back in the actionResponse (runHTTPRequest, unknown, malformed).
+ * runMCPTool's tool is its name (an MCP tool of tools_mcp.c; it points
+ * into the action, valid while `a` is), its arguments the parsed "args".
  */
 int dt_dap_to_tool(const struct dt_dap_action *a, const char **tool, cJSON **args,
 		   struct dt_sb *err);
@@ -128,6 +130,8 @@ struct dt_dap_start {
 	const char *const *capabilities;     /* NULL-terminated */
 	const char *const *preapproved;      /* preapproved_tools, NULL-terminated */
 	const cJSON *additional_context;     /* array, borrowed; may be NULL */
+	const cJSON *mcp_tools;              /* mcpTools [{name, description, inputSchema
+					      * (JSON text)}], borrowed; may be NULL */
 	/* approval: 0 none, 1 approve, 2 reject */
 	int approval;
 	const char *approval_tool, *approval_args; /* approve */

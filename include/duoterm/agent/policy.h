@@ -4,7 +4,8 @@
  * allow-patterns.  Pure data: no I/O except dt_policy_load/save.
  *
  * Every tool call has a *subject*: the exact command for run_command, "git
- * <subcommand> <args>" for git, the tool name for other writes.  A subject
+ * <subcommand> <args>" for git, the tool name for other writes and for every
+ * MCP server's tool (a name with "__": they may do anything).  A subject
  * is approved when an allow-pattern matches it (fnmatch(3), no flags).  A
  * pattern with a wildcard never matches a subject holding shell
  * metacharacters (; | & $ ` < > ( ) newline \): such commands need their

@@ -64,6 +64,7 @@ struct dt_remote_opts {
 	const char *audit_file;         /* NULL: the default */
 	const char *const *approve;     /* extra allow-patterns; "*" approves all */
 	int insecure;                   /* TLS verification off (ws) */
+	int no_mcp;                     /* do not start .gitlab/duo/mcp.json's servers */
 	unsigned max_reconnects;        /* 1001/drops per turn; 0: 5 */
 	unsigned lock_retries;          /* lock held; 0: 8 */
 	unsigned lock_backoff_ms;       /* 0: 1500 (×n) */
@@ -73,9 +74,13 @@ struct dt_remote_opts {
 
 #define DT_REMOTE_OPTS_INIT {0}
 
+struct dt_mcp_set;
+
 int dt_remote_new(struct dt_remote **out, const struct dt_remote_opts *o, struct dt_sb *err);
 /* Closes the socket, kills running commands, frees (no more callbacks). */
 void dt_remote_free(struct dt_remote *r);
+/* The MCP servers whose tools the flow may run (NULL when none). */
+struct dt_mcp_set *dt_remote_mcp(struct dt_remote *r);
 
 /* A user message: the first creates the workflow; later ones start a new
  * turn of the same workflow (queued while a turn runs). */

@@ -40,6 +40,7 @@ struct dt_loop;
 struct dt_repo;
 struct dt_proposal_store;
 struct dt_gl_client;
+struct dt_mcp_set;
 
 struct dt_tool_result {
 	const char *call_id;
@@ -63,6 +64,7 @@ struct dt_tools_opts {
 	unsigned timeout_s;                 /* default command timeout; 0: 120 s */
 	unsigned max_timeout_s;             /* 0: 3600 s */
 	size_t read_cap;                    /* bytes read_file returns; 0: 256 KiB */
+	struct dt_mcp_set *mcp;             /* MCP servers' tools (tools_mcp.c); may be NULL */
 };
 
 #define DT_TOOLS_OPTS_INIT {0}
@@ -85,6 +87,14 @@ void dt_tools_cancel(struct dt_tools *t, const char *call_id);
 
 /* The tools' schemas for the provider request (static, update_plan included). */
 const struct dt_prov_tool *dt_tools_schema(size_t *n);
+
+/* tools_mcp.c: the built-in schemas followed by the MCP servers' tools
+ * ("<server>__<tool>"), all copied; free with dt_tools_schema_free. */
+struct dt_prov_tool *dt_tools_schema_mcp(struct dt_mcp_set *set, size_t *n);
+void dt_tools_schema_free(struct dt_prov_tool *tools, size_t n);
+/* The MCP tools as DAP's startRequest.mcpTools (inputSchema as JSON text),
+ * or NULL when there are none. */
+cJSON *dt_tools_mcp_dap(struct dt_mcp_set *set);
 
 /* Confines path to the work tree: 0 with the relative, normalised path in
  * rel (may be "" for the root), or -1 with the reason in err. */
