@@ -88,6 +88,7 @@ if b"\x1b[?2004h" not in t.out:
 if b"\x1b[?1000h" in t.out:
     fail("the mouse is on by default", t)
 t.read(b"1/3")
+t.read(b"without it.")  # the agent's start (after the first frame) has been drawn
 if b"\x1b[?2026h" in t.out:
     fail("synchronized output used before the terminal answered", t)
 t.send(b"\x1b[?2026;2$y")      # "reset": known and not set
