@@ -119,10 +119,6 @@ int dt_workbench_run(const struct dt_workbench_opts *opts)
 	wb.panels = dt_panels_start(wb.app, &wb.rt.loop, wb.rt.net, wb.cfg, &wb.ctx, NULL);
 	dt_panels_on_review(wb.panels, on_mr_diffs, &wb);
 	dt_app_on_open(wb.app, on_open, &wb);
-	/* the agent may start MCP servers and wait for their answers: show
-	 * the screen first */
-	dt_app_set_status(wb.app, DT_ST_AGENT, "starting");
-	dt_app_frame(wb.app);
 	wb.agent = dt_agentview_new(wb.app, &wb.rt, wb.cfg, &wb.ctx, dt_panels_client(wb.panels),
 				    opts->resume);
 	dt_agentview_set_panels(wb.agent, wb.panels);
