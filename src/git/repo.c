@@ -1,6 +1,8 @@
 #include "duoterm/git/repo.h"
 
 #include <git2.h>
+#include <malloc.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,25 @@ struct dt_repo {
 };
 
 static int libgit2_users;
+
+/*
+ * libgit2 (built with mbedTLS, as Debian's is) parses the whole system CA
+ * bundle in git_libgit2_init(), for fetches duoterm never makes: some
+ * 0.4 MB of heap that stays.  Pointing it at an empty directory frees that
+ * chain; malloc_trim() hands the pages back.  libcurl and libwebsockets,
+ * which do talk TLS, have CA stores of their own.
+ */
+static void forget_ca_bundle(void)
+{
+	char dir[] = "/tmp/duoterm-noca.XXXXXX";
+
+	if (!mkdtemp(dir))
+		return;
+	git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, NULL, dir);
+	git_error_clear(); /* without mbedTLS or OpenSSL it is an error; harmless */
+	rmdir(dir);
+	malloc_trim(0);
+}
 
 int dt_repo_open(struct dt_repo **out, const char *path, struct dt_sb *err)
 {
@@ -27,6 +48,7 @@ int dt_repo_open(struct dt_repo **out, const char *path, struct dt_sb *err)
 		 */
 		git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)2 << 20);
 		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)16 << 20);
+		forget_ca_bundle();
 	}
 	if (git_repository_open_ext(&r, path, 0, NULL) < 0) {
 		const git_error *e = git_error_last();
