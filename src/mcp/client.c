@@ -117,8 +117,11 @@ struct dt_mcp_server *dt_mcp_server_new(const struct dt_mcp_server_conf *conf,
 	for (size_t i = 0; s->conf.headers && s->conf.headers[i]; i++) {
 		const char *v = strchr(s->conf.headers[i], ':');
 
-		if (v && strlen(v + 1) > 8) /* tokens, never logged */
-			dt_secret_register(v + 2);
+		if (!v)
+			continue;
+		v += strspn(v + 1, " \t") + 1;
+		if (strlen(v) > 8) /* tokens, never logged */
+			dt_secret_register(v);
 	}
 	s->workdir = workdir ? dt_xstrdup(workdir) : NULL;
 	s->pid = -1;
