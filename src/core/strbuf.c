@@ -93,6 +93,13 @@ void dt_sb_adds(struct dt_sb *sb, const char *s)
 	dt_sb_add(sb, s, strlen(s));
 }
 
+void dt_sb_add_tmppath(struct dt_sb *sb, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	dt_sb_addf(sb, "%s/%s", tmp && *tmp ? tmp : "/tmp", name);
+}
+
 void dt_sb_addc(struct dt_sb *sb, char c)
 {
 	dt_sb_add(sb, &c, 1);

@@ -22,14 +22,16 @@ static int libgit2_users;
  */
 static void forget_ca_bundle(void)
 {
-	char dir[] = "/tmp/duoterm-noca.XXXXXX";
+	struct dt_sb dir = DT_SB_INIT;
 
-	if (!mkdtemp(dir))
-		return;
-	git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, NULL, dir);
-	git_error_clear(); /* without mbedTLS or OpenSSL it is an error; harmless */
-	rmdir(dir);
-	malloc_trim(0);
+	dt_sb_add_tmppath(&dir, "duoterm-noca.XXXXXX");
+	if (mkdtemp(dir.buf)) {
+		git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, NULL, dir.buf);
+		git_error_clear(); /* without mbedTLS or OpenSSL it is an error; harmless */
+		rmdir(dir.buf);
+		malloc_trim(0);
+	}
+	dt_sb_release(&dir);
 }
 
 int dt_repo_open(struct dt_repo **out, const char *path, struct dt_sb *err)

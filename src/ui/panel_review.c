@@ -1307,14 +1307,17 @@ static const char edit_help_reverse[] =
 
 static int write_hunk_file(struct rv *v, char *path, size_t size)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct dt_sb sb = DT_SB_INIT;
 	int fd, rc = 0;
 
-	snprintf(path, size, "%s/duoterm-hunk-XXXXXX.diff", tmp && *tmp ? tmp : "/tmp");
+	dt_sb_add_tmppath(&sb, "duoterm-hunk-XXXXXX.diff");
+	snprintf(path, size, "%s", sb.buf);
+	dt_sb_reset(&sb);
 	fd = mkstemps(path, 5);
-	if (fd < 0)
+	if (fd < 0) {
+		dt_sb_release(&sb);
 		return -1;
+	}
 	dt_sb_adds(&sb, "# Manual hunk edit mode - see bottom for a quick guide.\n");
 	dt_fpatch_render_hunk(cur_patch(v), v->hunk, &sb);
 	dt_sb_adds(&sb, reversed(v) ? edit_help_reverse : edit_help_stage);

@@ -22,6 +22,8 @@ void dt_sb_add(struct dt_sb *sb, const void *data, size_t len);
 void dt_sb_adds(struct dt_sb *sb, const char *s);
 void dt_sb_addc(struct dt_sb *sb, char c);
 void dt_sb_addf(struct dt_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends "$TMPDIR/name" ("/tmp/name" when TMPDIR is unset or empty). */
+void dt_sb_add_tmppath(struct dt_sb *sb, const char *name);
 void dt_sb_vaddf(struct dt_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes. */
 void dt_sb_consume(struct dt_sb *sb, size_t n);
