@@ -2,9 +2,13 @@
 #include "duoterm/git/diff.h"
 
 #include <git2.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "duoterm/git/proposal.h"
 
@@ -16,6 +20,7 @@ struct dt_diff {
 	struct dt_sb *texts;              /* DT_DIFF_TEXTS: one patch per file */
 	struct dt_diff_file *files;
 	size_t nr;
+	size_t by_size; /* Unstaged: entries stat_index() let go unhashed */
 };
 
 static void set_error(struct dt_sb *err, const char *what)
@@ -59,7 +64,115 @@ static void fill_file(struct dt_diff_file *f, const git_diff_delta *d)
 	f->binary = !!(d->flags & GIT_DIFF_FLAG_BINARY);
 }
 
-static int make_git_diff(struct dt_diff *d, git_repository *repo, struct dt_sb *err)
+#define SCAN_CHUNK 65536
+
+/*
+ * 1 when libgit2 stores what fd holds as it is, whatever the attributes
+ * and config say: its filters are crlf, which changes only line ends with
+ * a CR, and ident, which changes only "$Id...$".  buf: SCAN_CHUNK + 2.
+ */
+static int stored_as_is(int fd, char *buf)
+{
+	size_t keep = 0, n;
+	ssize_t got;
+
+	while ((got = read(fd, buf + keep, SCAN_CHUNK)) > 0) {
+		const char *p = buf, *end;
+
+		n = keep + (size_t)got;
+		end = buf + n;
+		if (memchr(buf + keep, '\r', (size_t)got))
+			return 0;
+		while ((p = memchr(p, '$', (size_t)(end - p)))) {
+			if (end - p >= 3 && p[1] == 'I' && p[2] == 'd')
+				return 0;
+			p++;
+		}
+		keep = n < 2 ? n : 2; /* a "$Id" across two reads */
+		memmove(buf, end - keep, keep);
+	}
+	return got == 0;
+}
+
+/*
+ * The index the working tree is compared with, made so that comparing
+ * need not hash every file.  After `git reset`, `git read-tree` or a
+ * checkout of other paths, index entries carry no stat data, and libgit2
+ * hashes each such working file to learn whether it changed (git.git with
+ * another release's tree over it: 863 files, 21 MB through SHA-1, most of
+ * the listing's 130 ms).  git first compares sizes (diffcore's "stat
+ * unmatch" check): a file stored as it is whose size is not its blob's
+ * has changed.  So, in a private copy of the index (never written), such
+ * an entry gets its blob's size as its recorded size when the working file
+ * is a regular file of another size that no filter would change: libgit2
+ * then calls it modified without hashing.  Everything else is left as it
+ * was, for libgit2 to hash.  NULL: nothing to gain, use the repository's
+ * index.
+ */
+static git_index *stat_index(git_repository *repo, size_t *faked_out)
+{
+	git_index *repo_idx = NULL, *idx = NULL;
+	git_odb *odb = NULL;
+	const char *wd = git_repository_workdir(repo);
+	struct dt_sb path = DT_SB_INIT;
+	char *buf = NULL;
+	size_t i, n, faked = 0;
+
+	if (!wd || git_repository_index(&repo_idx, repo) < 0 || !git_index_path(repo_idx) ||
+	    git_repository_odb(&odb, repo) < 0 ||
+	    git_index_open(&idx, git_index_path(repo_idx)) < 0)
+		goto fail;
+	buf = dt_xmalloc(SCAN_CHUNK + 2);
+	n = git_index_entrycount(idx);
+	for (i = 0; i < n; i++) {
+		const git_index_entry *ie = git_index_get_byindex(idx, i);
+		git_index_entry e;
+		git_object_t type;
+		struct stat st;
+		size_t len;
+		int fd, as_is;
+
+		if (ie->file_size || ie->mtime.seconds || ie->ctime.seconds || ie->ino ||
+		    git_index_entry_stage(ie) ||
+		    (ie->mode != GIT_FILEMODE_BLOB && ie->mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+			continue;
+		dt_sb_reset(&path);
+		dt_sb_addf(&path, "%s%s", wd, ie->path);
+		fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		as_is = !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+			!git_odb_read_header(&len, &type, odb, &ie->id) && len &&
+			len <= UINT32_MAX && (uint64_t)st.st_size != len && stored_as_is(fd, buf);
+		close(fd);
+		if (!as_is)
+			continue;
+		e = *ie;
+		e.file_size = (uint32_t)len;
+		if (git_index_add(idx, &e) < 0)
+			goto fail; /* a half-made copy is not used */
+		faked++;
+	}
+	if (!faked)
+		goto fail;
+	*faked_out = faked;
+	git_index_free(repo_idx);
+	git_odb_free(odb);
+	dt_sb_release(&path);
+	free(buf);
+	return idx;
+fail:
+	git_index_free(idx);
+	git_index_free(repo_idx);
+	git_odb_free(odb);
+	dt_sb_release(&path);
+	free(buf);
+	git_error_clear();
+	return NULL;
+}
+
+static int make_git_diff(struct dt_diff *d, git_repository *repo, git_index *idx,
+			 struct dt_sb *err)
 {
 	git_diff_options o;
 	git_object *head = NULL;
@@ -70,7 +183,7 @@ static int make_git_diff(struct dt_diff *d, git_repository *repo, struct dt_sb *
 	o.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY;
 	o.max_size = (git_off_t)d->opts.max_file_size;
 	if (d->source == DT_DIFF_UNSTAGED) {
-		rc = git_diff_index_to_workdir(&d->diff, repo, NULL, &o);
+		rc = git_diff_index_to_workdir(&d->diff, repo, idx, &o);
 	} else {
 		/* unborn branch: compare with the empty tree, as git does */
 		if (!git_revparse_single(&head, repo, "HEAD^{tree}"))
@@ -138,7 +251,7 @@ static struct dt_diff_file *find_path(struct dt_diff *d, const char *path, char 
  * `git add -p` asks about them.  An addition in Unstaged is a file added
  * with `git add -N`.  Best effort: a failure leaves no marks.
  */
-static void mark_renames(struct dt_diff *d, git_repository *repo)
+static void mark_renames(struct dt_diff *d, git_repository *repo, git_index *idx)
 {
 	git_diff_options o;
 	git_diff_find_options fo;
@@ -162,7 +275,7 @@ static void mark_renames(struct dt_diff *d, git_repository *repo)
 	o.pathspec.strings = paths;
 	o.pathspec.count = n;
 	if (d->source == DT_DIFF_UNSTAGED) {
-		rc = git_diff_index_to_workdir(&pd, repo, NULL, &o);
+		rc = git_diff_index_to_workdir(&pd, repo, idx, &o);
 	} else {
 		git_tree *tree = NULL;
 
@@ -203,12 +316,15 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 		 const struct dt_diff_options *opts, struct dt_sb *err)
 {
 	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
+	git_index *idx = source == DT_DIFF_UNSTAGED ? stat_index(dt_repo_git(repo), &d->by_size)
+						    : NULL;
 	size_t i;
 
 	*out = NULL;
 	d->source = source;
 	d->opts = opts ? *opts : (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
-	if (make_git_diff(d, dt_repo_git(repo), err)) {
+	if (make_git_diff(d, dt_repo_git(repo), idx, err)) {
+		git_index_free(idx);
 		dt_diff_free(d);
 		return -1;
 	}
@@ -218,7 +334,8 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 		fill_file(&d->files[i], git_diff_get_delta(d->diff, i));
 	mark_kinds(d, dt_repo_git(repo));
 	if (d->opts.flags & DT_DIFF_FIND_RENAMES)
-		mark_renames(d, dt_repo_git(repo));
+		mark_renames(d, dt_repo_git(repo), idx);
+	git_index_free(idx);
 	*out = d;
 	return 0;
 }
@@ -307,6 +424,11 @@ enum dt_diff_source dt_diff_source(const struct dt_diff *d)
 size_t dt_diff_nr(const struct dt_diff *d)
 {
 	return d->nr;
+}
+
+size_t dt_diff_by_size(const struct dt_diff *d)
+{
+	return d->by_size;
 }
 
 struct dt_diff_file *dt_diff_file(struct dt_diff *d, size_t i)

@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 	}
 	t_all = now_ms() - t0;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("files %zu, hunks %zu, +/- lines %zu\n", dt_diff_nr(d), hunks, lines);
+	printf("files %zu, hunks %zu, +/- lines %zu; %zu known changed by size (not hashed)\n",
+	       dt_diff_nr(d), hunks, lines, dt_diff_by_size(d));
 	printf("file list            %8.1f ms\n", t_list);
 	printf("file list+first file %8.1f ms\n", t_first);
 	printf("every file loaded    %8.1f ms (per file avg %.3f ms, worst %.1f ms)\n", t_all,

@@ -26,6 +26,7 @@
 #include "duoterm/core/config.h"
 #include "duoterm/core/proc.h"
 #include "duoterm/core/strbuf.h"
+#include "duoterm/git/diff.h"
 #include "duoterm/git/repo.h"
 #include "duoterm/git/review.h"
 
@@ -508,6 +509,8 @@ static int run_fixed(const char *name, const char *setup_cmd, enum mode mode, co
 		 "git checkout -q main && echo B > old.txt && " GITC "commit -qam m && " \
 		 "(" GITC "merge o; true) && echo k4 >> keep.txt && echo z2 >> dir/z.txt"
 
+#define ZERO_STAT "echo k4 >> keep.txt && sed -i s/eight/EIGHT/ old.txt && git read-tree HEAD"
+
 static const struct fixed {
 	const char *name, *setup;
 	enum mode mode;
@@ -545,6 +548,11 @@ static const struct fixed {
 	/* an unmerged path is not asked about ("needs merge"); the rest is */
 	{ "conflict-add", CONFLICT, M_ADD, "y\nn\n" },
 	{ "conflict-add-yy", CONFLICT, M_ADD, "y\ny\n" },
+	/* no stat data in the index (read-tree): changes known by size, and
+	 * by hashing where the size is the same (eight -> EIGHT) */
+	{ "zero-stat-add", ZERO_STAT, M_ADD, "y\nn\n" },
+	{ "zero-stat-add-ny", ZERO_STAT, M_ADD, "n\ny\n" },
+	{ "zero-stat-checkout", ZERO_STAT, M_CHECKOUT, "n\ny\n" },
 	{ "rename-staged-unstage", RENAME_STAGED " && echo k4 >> keep.txt && git add keep.txt",
 	  M_RESET, "n\ny\nn\n" },
 };
@@ -600,6 +608,60 @@ static void fixed_cases(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * Index entries without stat data (after git read-tree / git reset): the
+ * listing knows a file changed by its size alone, as git does, and only
+ * when no filter converts it (CRLF under a text attribute or
+ * core.autocrlf, $Id$ under ident).  The list must be git's, the files
+ * known by size counted, the user's index left as it was.
+ */
+static void stat_shortcut(void **state)
+{
+	struct dt_sb a = DT_SB_INIT, err = DT_SB_INIT, names = DT_SB_INIT;
+	struct dt_repo *repo = NULL;
+	struct dt_diff *d = NULL;
+	char *idx_before, *idx_after, *git_names;
+
+	(void)state;
+	dt_sb_addf(&a, "%s/stat", root);
+	sh("rm -rf %s && mkdir -p %s && cd %s && git init -q -b main", a.buf, a.buf, a.buf);
+	write_file(a.buf, ".gitattributes", "crlf.txt text eol=lf\nid.txt ident\n", 33);
+	write_file(a.buf, "same.txt", "same\n", 5);
+	write_file(a.buf, "grown.txt", "g\n", 2);
+	write_file(a.buf, "samesize.txt", "abc\n", 4);
+	write_file(a.buf, "crlf.txt", "a\nb\n", 4);
+	write_file(a.buf, "auto.txt", "c\nd\n", 4);
+	write_file(a.buf, "id.txt", "x $Id$\n", 7);
+	assert_int_equal(sh("cd %s && " GIT " add -A && " GIT " commit -qm base", a.buf), 0);
+	/* changed: grown (by size), samesize (same size: hashed); the CRLF
+	 * and $Id: files are what git would store unchanged */
+	write_file(a.buf, "grown.txt", "g\nh\n", 4);
+	write_file(a.buf, "samesize.txt", "abd\n", 4);
+	write_file(a.buf, "crlf.txt", "a\r\nb\r\n", 6);
+	write_file(a.buf, "auto.txt", "c\r\nd\r\n", 6);
+	write_file(a.buf, "id.txt", "x $Id: 0123456789abcdef0123456789abcdef01234567 $\n", 50);
+	assert_int_equal(sh("cd %s && git config core.autocrlf true && git read-tree HEAD", a.buf), 0);
+	idx_before = capture("cd %s && cat .git/index | git hash-object --stdin", a.buf);
+	assert_int_equal(dt_repo_open(&repo, a.buf, &err), 0);
+	assert_int_equal(dt_diff_open(&d, repo, DT_DIFF_UNSTAGED, NULL, &err), 0);
+	for (size_t i = 0; i < dt_diff_nr(d); i++)
+		dt_sb_addf(&names, "%s\n", dt_diff_file(d, i)->path);
+	assert_string_equal(names.buf, "grown.txt\nsamesize.txt\n");
+	assert_int_equal(dt_diff_by_size(d), 1);
+	idx_after = capture("cd %s && cat .git/index | git hash-object --stdin", a.buf);
+	git_names = capture("cd %s && git diff --name-only 2>/dev/null | tr '\\n' ' '", a.buf);
+	assert_string_equal(idx_before, idx_after);
+	assert_string_equal(git_names, "grown.txt samesize.txt ");
+	dt_diff_free(d);
+	dt_repo_free(repo);
+	free(git_names);
+	free(idx_before);
+	free(idx_after);
+	dt_sb_release(&names);
+	dt_sb_release(&err);
+	dt_sb_release(&a);
+}
+
 static int setup(void **state)
 {
 	char home[96];
@@ -635,6 +697,7 @@ int main(void)
 		cmocka_unit_test(thousands_of_hunks),
 		cmocka_unit_test(fixed_cases),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(stat_shortcut),
 		cmocka_unit_test(corpus_changes_things),
 	};
 

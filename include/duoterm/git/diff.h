@@ -82,6 +82,11 @@ void dt_diff_free(struct dt_diff *d);
 
 enum dt_diff_source dt_diff_source(const struct dt_diff *d);
 size_t dt_diff_nr(const struct dt_diff *d);
+/* Unstaged: how many index entries without stat data (after git reset,
+ * read-tree ...) were known changed by their size alone, unhashed (as git
+ * does: a file no filter converts, of another size than its blob).  The
+ * user's index is never written for it. */
+size_t dt_diff_by_size(const struct dt_diff *d);
 struct dt_diff_file *dt_diff_file(struct dt_diff *d, size_t i);
 /* Computes file i's hunks (once; later calls are free).  0 or -1 + err. */
 int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err);
