@@ -21,7 +21,11 @@ struct dt_diff {
 	struct dt_diff_file *files;
 	size_t nr;
 	size_t by_size; /* Unstaged: entries stat_index() let go unhashed */
+	size_t *delta;  /* file -> libgit2 delta; NO_DELTA: an empty intent-to-add
+			 * file; NULL: file i is delta i */
 };
+
+#define NO_DELTA SIZE_MAX
 
 static void set_error(struct dt_sb *err, const char *what)
 {
@@ -235,6 +239,69 @@ static void mark_kinds(struct dt_diff *d, git_repository *repo)
 	git_index_free(idx);
 }
 
+/* Puts an empty intent-to-add file into the list at its place by path. */
+static void insert_ita(struct dt_diff *d, const git_index_entry *e)
+{
+	size_t at, i;
+
+	if (!d->delta) {
+		d->delta = dt_xcalloc(d->nr + 1, sizeof(*d->delta));
+		for (i = 0; i < d->nr; i++)
+			d->delta[i] = i;
+	} else {
+		d->delta = dt_xrealloc(d->delta, (d->nr + 1) * sizeof(*d->delta));
+	}
+	d->files = dt_xrealloc(d->files, (d->nr + 1) * sizeof(*d->files));
+	for (at = 0; at < d->nr && strcmp(d->files[at].path, e->path) < 0; at++)
+		;
+	memmove(&d->files[at + 1], &d->files[at], (d->nr - at) * sizeof(*d->files));
+	memmove(&d->delta[at + 1], &d->delta[at], (d->nr - at) * sizeof(*d->delta));
+	d->nr++;
+	memset(&d->files[at], 0, sizeof(d->files[at]));
+	d->files[at].path = d->files[at].old_path = dt_xstrdup(e->path);
+	d->files[at].status = 'A';
+	d->files[at].ita = 1;
+	d->files[at].new_mode = e->mode;
+	d->delta[at] = NO_DELTA;
+}
+
+/*
+ * `git add -N` of an empty file: the entry holds the empty blob and the
+ * file is empty, so libgit2 sees no change, while git diff shows a new
+ * file and git add -p asks "Stage addition".  Such files join the list.
+ */
+static void add_empty_ita(struct dt_diff *d, git_repository *repo)
+{
+	const char *wd = git_repository_workdir(repo);
+	struct dt_sb path = DT_SB_INIT;
+	git_index *idx = NULL;
+	git_oid empty;
+	size_t i, k, n;
+
+	if (!wd || git_repository_index(&idx, repo) < 0 ||
+	    git_odb_hash(&empty, "", 0, GIT_OBJECT_BLOB) < 0)
+		goto done;
+	n = git_index_entrycount(idx);
+	for (i = 0; i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(idx, i);
+		struct stat st;
+
+		if (!(e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) ||
+		    git_index_entry_stage(e) || !git_oid_equal(&e->id, &empty))
+			continue;
+		for (k = 0; k < d->nr && strcmp(d->files[k].path, e->path); k++)
+			;
+		dt_sb_reset(&path);
+		dt_sb_addf(&path, "%s%s", wd, e->path);
+		/* a non-empty or missing file is libgit2's change already */
+		if (k == d->nr && !lstat(path.buf, &st) && S_ISREG(st.st_mode) && !st.st_size)
+			insert_ita(d, e);
+	}
+done:
+	git_index_free(idx);
+	dt_sb_release(&path);
+}
+
 static struct dt_diff_file *find_path(struct dt_diff *d, const char *path, char status)
 {
 	for (size_t i = 0; i < d->nr; i++)
@@ -316,11 +383,16 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 		 const struct dt_diff_options *opts, struct dt_sb *err)
 {
 	struct dt_diff *d = dt_xcalloc(1, sizeof(*d));
-	git_index *idx = source == DT_DIFF_UNSTAGED ? stat_index(dt_repo_git(repo), &d->by_size)
-						    : NULL;
+	git_index *idx = NULL;
 	size_t i;
 
 	*out = NULL;
+	/* what git or another tool wrote since: the flags read below, and the
+	 * index diffed when stat_index() finds nothing to gain */
+	if (!git_repository_index(&idx, dt_repo_git(repo)))
+		git_index_read(idx, 0);
+	git_index_free(idx);
+	idx = source == DT_DIFF_UNSTAGED ? stat_index(dt_repo_git(repo), &d->by_size) : NULL;
 	d->source = source;
 	d->opts = opts ? *opts : (struct dt_diff_options)DT_DIFF_OPTIONS_INIT;
 	if (make_git_diff(d, dt_repo_git(repo), idx, err)) {
@@ -332,6 +404,8 @@ int dt_diff_open(struct dt_diff **out, struct dt_repo *repo, enum dt_diff_source
 	d->files = dt_xcalloc(d->nr, sizeof(*d->files));
 	for (i = 0; i < d->nr; i++)
 		fill_file(&d->files[i], git_diff_get_delta(d->diff, i));
+	if (source == DT_DIFF_UNSTAGED)
+		add_empty_ita(d, dt_repo_git(repo));
 	mark_kinds(d, dt_repo_git(repo));
 	if (d->opts.flags & DT_DIFF_FIND_RENAMES)
 		mark_renames(d, dt_repo_git(repo), idx);
@@ -412,6 +486,7 @@ void dt_diff_free(struct dt_diff *d)
 	}
 	free(d->texts);
 	free(d->files);
+	free(d->delta);
 	git_diff_free(d->diff);
 	free(d);
 }
@@ -452,6 +527,22 @@ static void summarise(struct dt_diff_file *f, const git_diff_delta *dl, size_t c
 			 (unsigned long long)dl->new_file.size);
 }
 
+/* An empty intent-to-add file's patch, as git diff shows it. */
+static int load_empty_ita(struct dt_diff_file *f, struct dt_sb *err)
+{
+	struct dt_sb text = DT_SB_INIT;
+	char *mode;
+	int rc = dt_diff_buffers(f->path, NULL, 0, "", 0, &text, err);
+
+	if (!rc && f->new_mode == GIT_FILEMODE_BLOB_EXECUTABLE &&
+	    (mode = strstr(text.buf, "new file mode 100644\n")))
+		memcpy(mode + 14, "100755", 6);
+	if (!rc)
+		rc = dt_fpatch_parse(&f->patch, text.buf, text.len, err);
+	dt_sb_release(&text);
+	return rc;
+}
+
 static int load_git(struct dt_diff *d, size_t i, struct dt_sb *err)
 {
 	struct dt_diff_file *f = &d->files[i];
@@ -465,7 +556,10 @@ static int load_git(struct dt_diff *d, size_t i, struct dt_sb *err)
 			 "unmerged: resolve the conflict, then stage the file");
 		return 0;
 	}
-	if (git_patch_from_diff(&patch, d->diff, i) < 0 || git_patch_to_buf(&text, patch) < 0) {
+	if (d->delta && d->delta[i] == NO_DELTA)
+		return load_empty_ita(f, err);
+	if (git_patch_from_diff(&patch, d->diff, d->delta ? d->delta[i] : i) < 0 ||
+	    git_patch_to_buf(&text, patch) < 0) {
 		set_error(err, f->path);
 		goto done;
 	}

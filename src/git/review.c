@@ -537,15 +537,43 @@ int dt_review_file_all(struct dt_review *r, int use, struct dt_sb *err)
 	return settle(r, err);
 }
 
+/*
+ * Staging an intent-to-add file made its entry a plain one; taking that
+ * back must leave the entry as `git add -N` made it (the empty blob, the
+ * flag), not a staged empty file or none at all.
+ */
+static int restore_ita(struct dt_review *r, const struct dt_diff_file *f, struct dt_sb *err)
+{
+	git_index *idx = NULL;
+	git_index_entry e;
+	int rc = -1;
+
+	memset(&e, 0, sizeof(e));
+	e.path = f->path;
+	e.mode = f->new_mode;
+	e.flags_extended = GIT_INDEX_ENTRY_INTENT_TO_ADD;
+	if (git_repository_index(&idx, dt_repo_git(r->repo)) < 0 || git_index_read(idx, 0) < 0 ||
+	    git_odb_hash(&e.id, "", 0, GIT_OBJECT_BLOB) < 0 || git_index_add(idx, &e) < 0 ||
+	    git_index_write(idx) < 0)
+		git_err(err, f->path);
+	else
+		rc = 0;
+	git_index_free(idx);
+	return rc;
+}
+
 static int undo_one(struct dt_review *r, struct undo *u, struct dt_sb *err)
 {
+	const struct dt_diff_file *f = dt_diff_file(r->diff, u->file);
 	struct dt_fpatch *fp = &dt_diff_file(r->diff, u->file)->patch;
 	size_t i;
 
 	switch (u->kind) {
 	case U_APPLY:
-		return dt_review_apply_text(r->repo, u->patch, u->len, 1,
-					    r->mode == DT_REVIEW_DISCARD, 0, err);
+		if (dt_review_apply_text(r->repo, u->patch, u->len, 1,
+					 r->mode == DT_REVIEW_DISCARD, 0, err))
+			return -1;
+		return f->ita && r->mode == DT_REVIEW_STAGE ? restore_ita(r, f, err) : 0;
 	case U_EDIT:
 		dt_fpatch_unedit(fp, u->hunk, &u->backup, u->plain_len);
 		return 0;

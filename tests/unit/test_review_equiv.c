@@ -509,6 +509,8 @@ static int run_fixed(const char *name, const char *setup_cmd, enum mode mode, co
 		 "git checkout -q main && echo B > old.txt && " GITC "commit -qam m && " \
 		 "(" GITC "merge o; true) && echo k4 >> keep.txt && echo z2 >> dir/z.txt"
 
+#define ITA_EMPTY "touch e.txt && git add -N e.txt && printf 'x\\n' > n.txt && " \
+		  "git add -N n.txt && echo k4 >> keep.txt"
 #define ZERO_STAT "echo k4 >> keep.txt && sed -i s/eight/EIGHT/ old.txt && git read-tree HEAD"
 
 static const struct fixed {
@@ -521,6 +523,10 @@ static const struct fixed {
 	{ "ita-n", "printf 'a\\nb\\n' > n.txt && git add -N n.txt", M_ADD, "n\n" },
 	{ "ita-two", "printf 'a\\n' > m.txt && printf 'b\\n' > n.txt && git add -N m.txt n.txt && "
 		     "echo k4 >> keep.txt", M_ADD, "n\ny\ny\n" },
+	/* an empty file: git add -p still asks "Stage addition" */
+	{ "ita-empty-y", ITA_EMPTY, M_ADD, "y\nn\n" },
+	{ "ita-empty-n", ITA_EMPTY, M_ADD, "n\ny\n" },
+	{ "ita-empty-exec", "touch e.txt && chmod +x e.txt && git add -N e.txt", M_ADD, "y\n" },
 	{ "ita-checkout", "printf 'a\\n' > n.txt && git add -N n.txt && echo k4 >> keep.txt",
 	  M_CHECKOUT, "y\nn\n" },
 	/* git reset -p offers an intent-to-add entry as an empty addition */
@@ -606,6 +612,47 @@ static void fixed_cases(void **state)
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		bad += !run_fixed(fixed[i].name, fixed[i].setup, fixed[i].mode, fixed[i].answers);
 	assert_int_equal(bad, 0);
+}
+
+/* Staging intent-to-add files (one empty) and taking it all back leaves
+ * the index as git add -N made it: the flags, the empty blobs. */
+static void ita_undo(void **state)
+{
+	struct dt_sb a = DT_SB_INIT, err = DT_SB_INIT;
+	struct dt_repo *repo = NULL;
+	struct dt_review *r = NULL;
+	char *before, *staged, *after;
+	size_t f, h;
+	int n = 0;
+
+	(void)state;
+	dt_sb_addf(&a, "%s/a", root);
+	sh("rm -rf %s && mkdir -p %s && cd %s && " GIT " init -q -b main", a.buf, a.buf, a.buf);
+	write_file(a.buf, "keep.txt", "k1\n", 3);
+	assert_int_equal(sh("cd %s && " GIT " add -A && " GIT " commit -qm base", a.buf), 0);
+	assert_int_equal(sh("cd %s && (" ITA_EMPTY ") >/dev/null 2>&1", a.buf), 0);
+	before = capture(INDEX_CMD, a.buf);
+	assert_int_equal(dt_repo_open(&repo, a.buf, &err), 0);
+	assert_int_equal(dt_review_open(&r, repo, DT_REVIEW_STAGE, NULL, &err), 0);
+	while (!dt_review_cursor(r, &f, &h) && n++ < 10)
+		assert_int_equal(dt_review_key(r, 'y', &err), 0);
+	assert_int_equal(n, 3); /* e.txt, keep.txt, n.txt */
+	staged = capture(INDEX_CMD, a.buf);
+	while (!dt_review_undo(r, &err))
+		;
+	if (err.len)
+		fprintf(stderr, "undo: %s\n", err.buf);
+	assert_int_equal(err.len, 0);
+	after = capture(INDEX_CMD, a.buf);
+	assert_string_not_equal(before, staged);
+	assert_string_equal(before, after);
+	dt_review_free(r);
+	dt_repo_free(repo);
+	free(before);
+	free(staged);
+	free(after);
+	dt_sb_release(&err);
+	dt_sb_release(&a);
 }
 
 /*
@@ -698,6 +745,7 @@ int main(void)
 		cmocka_unit_test(fixed_cases),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(stat_shortcut),
+		cmocka_unit_test(ita_undo),
 		cmocka_unit_test(corpus_changes_things),
 	};
 
