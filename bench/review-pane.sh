@@ -8,7 +8,8 @@
 #     file list, first file's hunks, first frame, exit), best of 3;
 #   - keystroke to frame in the zoomed Review pane at 200x60 (duoterm's own
 #     DUOTERM_BENCH_OUT timing): scrolling (j, PgDn, PgUp), then answering
-#     n through hunks and files (each new file's hunks load on the way);
+#     n through hunks and files (each file's hunks are made while the one
+#     before is on screen: the pane loads the next file when idle);
 #   - peak RSS of the scrolling run; git diff and git status for scale.
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DUOTERM_BIN:-$SRCDIR/duoterm}
@@ -98,7 +99,7 @@ for mode in j n; do
 		report "$W/times" "scrolling the diff (j, PgDn, PgUp)" $((pre + 2))
 		echo "peak RSS while scrolling: $(( $(cat "$W/rss") / 1024 )) MB"
 	else
-		report "$W/times" "answering n through hunks and files (lazy per-file load)"
+		report "$W/times" "answering n through hunks and files (next file made while idle)"
 	fi
 done
 t() { /usr/bin/time -f "%e s %M KB" "$@" 2>&1 >/dev/null | tail -n 1; }

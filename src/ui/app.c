@@ -377,6 +377,11 @@ struct dt_pane *dt_app_pane(struct dt_app *app, enum dt_pane_id id)
 	return &app->panes[id];
 }
 
+struct dt_loop *dt_app_loop(struct dt_app *app)
+{
+	return app->loop;
+}
+
 void dt_app_set_status(struct dt_app *app, enum dt_status_field f, const char *text)
 {
 	if ((text && app->status[f] && !strcmp(text, app->status[f])) || (!text && !app->status[f]))

@@ -6,11 +6,13 @@
 #include "duoterm/ui/panel_review.h"
 
 #include <curses.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "duoterm/core/loop.h"
 #include "duoterm/core/utf8.h"
 #include "duoterm/git/diff.h"
 #include "duoterm/git/proposal.h"
@@ -54,6 +56,7 @@ struct rv {
 	struct undo_rec *undo;
 	size_t undo_nr, undo_alloc;
 	struct dt_sb copy, hint;
+	uint64_t prefetch; /* the timer that loads the next file, or 0 */
 };
 
 static const char *const src_name[] = {"Proposed", "Unstaged", "Staged", "MR"};
@@ -473,6 +476,31 @@ static void trim_loaded(struct rv *v)
 	}
 }
 
+/* While the user reads, the next file's hunks are made, so that moving
+ * into it (n or y past a file's last hunk, ]) draws without waiting for
+ * libgit2 (0.5 ms a file on average in git.git, 17 ms the worst).  A
+ * failure is left for the file's own load to report. */
+#define RV_PREFETCH_MS 2
+
+static void prefetch_due(struct dt_loop *loop, void *ud)
+{
+	struct rv *v = ud;
+	struct dt_diff *d = diff_of(v);
+	struct dt_sb err = DT_SB_INIT;
+
+	(void)loop;
+	v->prefetch = 0;
+	if (d && !v->done && v->file + 1 < dt_diff_nr(d))
+		dt_diff_load(d, v->file + 1, &err);
+	dt_sb_release(&err);
+}
+
+static void schedule_prefetch(struct rv *v)
+{
+	if (!v->prefetch)
+		v->prefetch = dt_loop_add_timer(dt_app_loop(v->app), RV_PREFETCH_MS, prefetch_due, v);
+}
+
 /* Takes the engine's question as the place to show. */
 static void sync_cursor(struct rv *v)
 {
@@ -490,6 +518,7 @@ static void sync_cursor(struct rv *v)
 	}
 	trim_loaded(v);
 	relayout(v);
+	schedule_prefetch(v);
 }
 
 static void close_source(struct rv *v)
@@ -1771,6 +1800,8 @@ static void rv_free(struct dt_pane *p)
 
 	if (!v)
 		return;
+	if (v->prefetch)
+		dt_loop_cancel_timer(dt_app_loop(v->app), v->prefetch);
 	dt_review_free(v->r);
 	dt_diff_free(v->pd);
 	free(v->mr_json);

@@ -68,6 +68,8 @@ void dt_app_end_screen(void);
 void dt_app_free(struct dt_app *app);
 
 struct dt_pane *dt_app_pane(struct dt_app *app, enum dt_pane_id id);
+/* The loop the app runs on (for a pane's timers). */
+struct dt_loop *dt_app_loop(struct dt_app *app);
 void dt_app_set_status(struct dt_app *app, enum dt_status_field f, const char *text);
 void dt_app_set_conn(struct dt_app *app, enum dt_conn_state s, const char *detail);
 /* A transient message on the status line (clears after a few seconds). */
