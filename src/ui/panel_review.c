@@ -971,7 +971,15 @@ static const char *area_message(struct rv *v, enum dt_elem *e)
 		return f->summary;
 	if (f && !f->loaded)
 		return "(could not load this file)";
-	return cur_patch(v) && cur_patch(v)->added ? "new empty file" : "(no textual change)";
+	if (!cur_patch(v) || !cur_patch(v)->added)
+		return "(no textual change)";
+	if (v->src == DT_RV_MR)
+		return "new empty file";
+	/* the file itself is the question (git: "Stage addition") */
+	*e = DT_E_review_current;
+	return v->src == DT_RV_UNSTAGED ? "new empty file  ◀ stage this addition? y/n"
+	       : v->src == DT_RV_STAGED ? "new empty file  ◀ keep this addition staged? y/n"
+					: "new empty file  ◀ accept this file? y/n";
 }
 
 static void draw_area(struct rv *v, struct geom *g)
