@@ -120,17 +120,17 @@ static git_index *stat_index(git_repository *repo, size_t *faked_out)
 	const char *wd = git_repository_workdir(repo);
 	struct dt_sb path = DT_SB_INIT;
 	char *buf = NULL;
-	size_t i, n, faked = 0;
+	size_t i, n, nr = 0, *pos = NULL;
+	uint32_t *size = NULL;
 
 	if (!wd || git_repository_index(&repo_idx, repo) < 0 || !git_index_path(repo_idx) ||
-	    git_repository_odb(&odb, repo) < 0 ||
-	    git_index_open(&idx, git_index_path(repo_idx)) < 0)
+	    git_repository_odb(&odb, repo) < 0)
 		goto fail;
-	buf = dt_xmalloc(SCAN_CHUNK + 2);
-	n = git_index_entrycount(idx);
+	/* first which entries gain, in the index already read (the common
+	 * case, every entry with stat data, costs one pass and no copy) */
+	n = git_index_entrycount(repo_idx);
 	for (i = 0; i < n; i++) {
-		const git_index_entry *ie = git_index_get_byindex(idx, i);
-		git_index_entry e;
+		const git_index_entry *ie = git_index_get_byindex(repo_idx, i);
 		git_object_t type;
 		struct stat st;
 		size_t len;
@@ -145,25 +145,43 @@ static git_index *stat_index(git_repository *repo, size_t *faked_out)
 		fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
+		if (!buf) {
+			buf = dt_xmalloc(SCAN_CHUNK + 2);
+			pos = dt_xcalloc(n, sizeof(*pos));
+			size = dt_xcalloc(n, sizeof(*size));
+		}
 		as_is = !fstat(fd, &st) && S_ISREG(st.st_mode) &&
 			!git_odb_read_header(&len, &type, odb, &ie->id) && len &&
 			len <= UINT32_MAX && (uint64_t)st.st_size != len && stored_as_is(fd, buf);
 		close(fd);
-		if (!as_is)
-			continue;
-		e = *ie;
-		e.file_size = (uint32_t)len;
+		if (as_is) {
+			pos[nr] = i;
+			size[nr++] = (uint32_t)len;
+		}
+	}
+	if (!nr || git_index_open(&idx, git_index_path(repo_idx)) < 0 ||
+	    git_index_entrycount(idx) != n)
+		goto fail;
+	for (i = 0; i < nr; i++) {
+		const git_index_entry *was = git_index_get_byindex(repo_idx, pos[i]);
+		git_index_entry e = *git_index_get_byindex(idx, pos[i]);
+
+		/* the copy is the file; should it differ from what was read
+		 * (another tool wrote it since), it is not used */
+		if (strcmp(e.path, was->path) || !git_oid_equal(&e.id, &was->id) || e.file_size ||
+		    e.mtime.seconds || e.mode != was->mode)
+			goto fail;
+		e.file_size = size[i];
 		if (git_index_add(idx, &e) < 0)
 			goto fail; /* a half-made copy is not used */
-		faked++;
 	}
-	if (!faked)
-		goto fail;
-	*faked_out = faked;
+	*faked_out = nr;
 	git_index_free(repo_idx);
 	git_odb_free(odb);
 	dt_sb_release(&path);
 	free(buf);
+	free(pos);
+	free(size);
 	return idx;
 fail:
 	git_index_free(idx);
@@ -171,6 +189,8 @@ fail:
 	git_odb_free(odb);
 	dt_sb_release(&path);
 	free(buf);
+	free(pos);
+	free(size);
 	git_error_clear();
 	return NULL;
 }
