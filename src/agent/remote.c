@@ -91,6 +91,8 @@ struct dt_remote {
 
 	struct dt_entry *entries;
 	size_t n_entries;
+	size_t *local;   /* entries of actions run here that GitLab's card has not named yet */
+	size_t n_local;
 	struct chat_key *keys;
 	size_t n_keys;
 	struct dt_plan plan;
@@ -349,13 +351,49 @@ static void clear_requests(struct dt_remote *r)
 	r->n_req = 0;
 }
 
+/* The local tool an action of GitLab's tool runs as (dap.md §5.2). */
+static const char *local_tool(const char *dws)
+{
+	static const char *const map[][2] = {
+		{"create_file_with_contents", "write_file"}, {"run_git_command", "git"},
+	};
+
+	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+		if (!strcmp(dws, map[k][0]))
+			return map[k][1];
+	return dws;
+}
+
+/*
+ * GitLab logs a card for each tool call its flow made (after the call,
+ * with the result); for a call duoterm ran here as an action, the
+ * transcript already has that call's own card, with its status and output.
+ * The oldest such card of the same tool, not yet claimed, stands for
+ * GitLab's: -1 when there is none (a tool GitLab ran itself).
+ */
+static long claim_local(struct dt_remote *r, const char *dws)
+{
+	const char *name = local_tool(dws ? dws : "");
+
+	for (size_t k = 0; k < r->n_local; k++) {
+		size_t i = r->local[k];
+
+		if (r->entries[i].name && !strcmp(r->entries[i].name, name)) {
+			memmove(&r->local[k], &r->local[k + 1], (r->n_local - k - 1) * sizeof(*r->local));
+			r->n_local--;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 static void tool_card(struct dt_remote *r, size_t i, const struct dt_dap_chat *m, int is_new)
 {
 	struct dt_entry *e = &r->entries[i];
 	enum dt_tool_status st = dt_dap_tool_status(m->status);
 
-	if (!is_new && e->status == st)
-		return;
+	if (!is_new && (e->status == st || !e->call_id || strcmp(e->call_id, m->message_id)))
+		return; /* unchanged, or the card of an action run here: it stays ours */
 	if (is_new) {
 		e->call_id = dt_xstrdup(m->message_id);
 		e->name = dt_xstrdup(m->tool_name ? m->tool_name : "tool");
@@ -402,6 +440,10 @@ static void render_chat(struct dt_remote *r, const struct dt_dap_chat *m)
 
 	if (m->type == DT_DAP_MSG_REQUEST)
 		add_request(r, m);
+	if (at < 0 && m->type == DT_DAP_MSG_TOOL && (at = claim_local(r, m->tool_name)) >= 0) {
+		add_key(r, m->message_id, (size_t)at);
+		return;
+	}
 	if (at < 0) {
 		i = add_entry(r, entry_kind(m->type), NULL);
 		add_key(r, m->message_id, i);
@@ -511,6 +553,8 @@ static size_t action_entry(struct dt_remote *r, const char *request_id, const ch
 	e->name = dt_xstrdup(tool);
 	e->args = args ? cJSON_PrintUnformatted(args) : dt_xstrdup("{}");
 	e->status = st;
+	r->local = dt_xrealloc(r->local, (r->n_local + 1) * sizeof(*r->local));
+	r->local[r->n_local++] = i;
 	show(r, i, NULL, 0);
 	return i;
 }
@@ -1486,6 +1530,7 @@ void dt_remote_free(struct dt_remote *r)
 	for (size_t i = 0; i < r->n_keys; i++)
 		free(r->keys[i].id);
 	free(r->keys);
+	free(r->local);
 	for (size_t i = 0; i < r->n_session_ok; i++)
 		free(r->session_ok[i]);
 	free(r->session_ok);

@@ -58,6 +58,11 @@ assert len(appr) == 1 and appr[0]["subject"] == "cat notes.txt", appr
 tools = [(e["name"], e["status"]) for e in ev if e["type"] == "tool"]
 for name in ("read_files", "read_file", "list_dir", "grep", "find_files", "write_file", "run_command"):
     assert (name, "success") in tools, (name, tools)
+# GitLab's own cards for read_file and run_command (run here as actions) are
+# not shown a second time: one card per call
+for name in ("read_file", "run_command"):
+    cards = {e["entry"] for e in ev if e["type"] == "tool" and e["name"] == name}
+    assert len(cards) == 1, (name, "shown as %d cards" % len(cards), ev)
 assert ev[-2]["type"] == "done" and ev[-2]["outcome"] == "done", ev[-2:]
 assert sum(1 for e in ev if e["type"] == "user") == 1, types
 PY

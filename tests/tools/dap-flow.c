@@ -25,7 +25,8 @@ struct drv {
 	int done, status, reject;
 };
 
-static void out(const char *type, const char *k1, const char *v1, const char *k2, const char *v2)
+static void out3(const char *type, const char *k1, const char *v1, const char *k2, const char *v2,
+		 const char *k3, const char *v3)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *t;
@@ -35,6 +36,8 @@ static void out(const char *type, const char *k1, const char *v1, const char *k2
 		cJSON_AddStringToObject(o, k1, v1 ? v1 : "");
 	if (k2)
 		cJSON_AddStringToObject(o, k2, v2 ? v2 : "");
+	if (k3)
+		cJSON_AddStringToObject(o, k3, v3 ? v3 : "");
 	t = cJSON_PrintUnformatted(o);
 	printf("%s\n", t);
 	fflush(stdout);
@@ -42,14 +45,21 @@ static void out(const char *type, const char *k1, const char *v1, const char *k2
 	cJSON_Delete(o);
 }
 
+static void out(const char *type, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	out3(type, k1, v1, k2, v2, NULL, NULL);
+}
+
 static void on_entry(size_t i, const struct dt_entry *e, const char *delta, size_t len, void *ud)
 {
 	char *d;
 
-	(void)i;
 	(void)ud;
 	if (e->kind == DT_ENTRY_TOOL && !delta) {
-		out("tool", "name", e->name, "status", dt_tool_status_name(e->status));
+		char entry[24];
+
+		snprintf(entry, sizeof(entry), "%zu", i);
+		out3("tool", "name", e->name, "status", dt_tool_status_name(e->status), "entry", entry);
 		return;
 	}
 	if (delta && e->kind == DT_ENTRY_ASSISTANT) {
