@@ -688,6 +688,35 @@ static enum dt_elem file_elem(struct rv *v, size_t i, const struct dt_diff_file 
 	return DT_E_normal;
 }
 
+/* What the answers did to a file the engine has passed: "staged 1/2",
+ * "skipped" (Unstaged); "unstaged 1/2", "kept" (Staged). */
+static void file_outcome(struct rv *v, size_t i, const struct dt_diff_file *f, struct dt_sb *sb)
+{
+	const struct dt_fpatch *fp = &f->patch;
+	size_t used = 0, total = fp->nr ? fp->nr : 1;
+	int staged = v->src == DT_RV_STAGED;
+
+	if (!v->r || !(v->done || i < v->file) || !f->loaded || (fp->binary && !fp->nr) ||
+	    (!fp->nr && !fp->added && !fp->deleted && !fp->mode_change))
+		return;
+	if (fp->nr) {
+		for (size_t k = 0; k < fp->nr; k++)
+			used += fp->hunk[k].use == DT_HUNK_USE;
+		if (!used && fp->hunk[0].use == DT_HUNK_UNDECIDED)
+			return; /* left by q */
+	} else if (fp->head.use == DT_HUNK_UNDECIDED) {
+		return;
+	} else {
+		used = fp->head.use == DT_HUNK_USE;
+	}
+	if (!used)
+		dt_sb_adds(sb, staged ? "  · kept" : "  · skipped");
+	else if (used == total)
+		dt_sb_adds(sb, staged ? "  · unstaged" : "  · staged");
+	else
+		dt_sb_addf(sb, "  · %s %zu/%zu", staged ? "unstaged" : "staged", used, total);
+}
+
 static void draw_file_row(struct rv *v, struct geom *g, int y, size_t i)
 {
 	struct dt_diff *d = diff_of(v);
@@ -708,6 +737,7 @@ static void draw_file_row(struct rv *v, struct geom *g, int y, size_t i)
 	}
 	file_path(f, &sb);
 	file_flags(f, &sb);
+	file_outcome(v, i, f, &sb);
 	dt_put_clipped(v->pane->win, y, 1, g->w, sb.buf, sb.len,
 		       dt_theme_attr(file_elem(v, i, f)));
 	dt_sb_release(&sb);

@@ -16,6 +16,10 @@ screen_wait "hunk 1/2"
 ui_expect_body review-stage-split
 screen_keys y n y n
 screen_wait "All answered"
+# the list says what the answers did to each file
+screen_wait "a.txt  · staged 1/2"
+screen_wait "b.txt  · staged"
+screen_wait "100755]  · skipped"
 
 (cd "$work.git" && printf 's\ny\nn\ny\nn\n' | $G add -p >/dev/null 2>&1)
 rv_cached "$work" > "$SCREEN_OUT/ours.diff"
