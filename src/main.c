@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"  --approve PATTERN    (run) approve commands matching PATTERN (repeatable; '*' all)\n"
 		"  --accept-proposals   (run) accept the agent's proposed changes into the working tree\n"
 		"  --resume[=ID]        continue an agent session (default: the latest), in the\n"
-		"                       workbench or with run\n"
+		"                       workbench or with run (a Duo flow: the same workflow)\n"
 		"  --context ITEM       (run) attach #ISSUE, !MR or a file path (repeatable)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"

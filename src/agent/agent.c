@@ -320,11 +320,23 @@ static void restore_cb(const cJSON *rec, void *ud)
 static int open_session(struct dt_agent *a, struct dt_sb *err)
 {
 	cJSON *rec;
+	int remote;
 
 	if (a->o.no_journal)
 		return 0;
-	if (a->o.resume)
-		return dt_session_open(&a->session, a->o.sessions_dir, a->o.resume, err);
+	if (a->o.resume) {
+		if (dt_session_open(&a->session, a->o.sessions_dir, a->o.resume, err))
+			return -1;
+		rec = dt_session_remote(a->session);
+		remote = rec != NULL;
+		cJSON_Delete(rec);
+		if (remote) {
+			dt_sb_addf(err, "session %s is a Duo Agent Platform flow: resume it with "
+				   "--provider duo-workflow", dt_session_id(a->session));
+			return -1;
+		}
+		return 0;
+	}
 	if (dt_session_create(&a->session, a->o.sessions_dir, err))
 		return -1;
 	rec = cJSON_CreateObject();

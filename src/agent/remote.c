@@ -64,6 +64,7 @@ struct dt_remote {
 	struct dt_tools *tools;
 	struct dt_mcp_set *mcp;  /* MCP servers: mcpTools, runMCPTool, privilege 6 */
 	struct dt_proposal_store *store;
+	struct dt_session *session; /* NULL with no_journal */
 	struct dt_policy policy;
 	char *project_key, *approvals_file;
 	char **session_ok; /* exact subjects approved in this session */
@@ -1127,6 +1128,29 @@ static const char *create_hint(long status)
 	}
 }
 
+/* {"t":"remote", ...}: what --resume needs to continue the workflow. */
+static void record_workflow(struct dt_remote *r)
+{
+	cJSON *rec;
+
+	if (!r->session)
+		return;
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "t", "remote");
+	cJSON_AddStringToObject(rec, "workdir", r->o.workdir);
+	cJSON_AddStringToObject(rec, "project", r->project);
+	cJSON_AddStringToObject(rec, "definition", r->definition);
+	if (r->workflow_id)
+		cJSON_AddStringToObject(rec, "workflow_id", r->workflow_id);
+	if (r->project_id)
+		cJSON_AddStringToObject(rec, "project_id", r->project_id);
+	if (r->namespace_id)
+		cJSON_AddStringToObject(rec, "namespace_id", r->namespace_id);
+	if (dt_session_append(r->session, rec))
+		dt_warn("remote", "session %s: cannot record the workflow", dt_session_id(r->session));
+	cJSON_Delete(rec);
+}
+
 static void created(struct dt_remote *r, struct create *cr, const struct dt_http_event *ev)
 {
 	cJSON *root = cJSON_Parse(cr->body.buf ? cr->body.buf : "");
@@ -1147,6 +1171,7 @@ static void created(struct dt_remote *r, struct create *cr, const struct dt_http
 	r->namespace_id = num_or_str(cJSON_GetObjectItemCaseSensitive(root, "namespace_id"));
 	cJSON_Delete(root);
 	dt_info("remote", "workflow %s created", r->workflow_id);
+	record_workflow(r);
 	connect_ws(r);
 }
 
@@ -1425,11 +1450,60 @@ static void load_policy(struct dt_remote *r)
 	}
 }
 
+static void take(char **dst, const cJSON *rec, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, key));
+
+	if (v && *v) {
+		free(*dst);
+		*dst = dt_xstrdup(v);
+	}
+}
+
+/* A new session, or the one --resume names with its workflow. */
+static int open_session(struct dt_remote *r, struct dt_sb *err)
+{
+	cJSON *rec;
+
+	if (r->o.no_journal)
+		return 0;
+	if (!r->o.resume) {
+		if (dt_session_create(&r->session, r->o.sessions_dir, err))
+			return -1;
+		record_workflow(r);
+		return 0;
+	}
+	if (dt_session_open(&r->session, r->o.sessions_dir, r->o.resume, err))
+		return -1;
+	rec = dt_session_remote(r->session);
+	if (!rec) {
+		dt_sb_addf(err, "session %s is a local agent's: resume it without --provider "
+			   "duo-workflow", dt_session_id(r->session));
+		return -1;
+	}
+	take(&r->workflow_id, rec, "workflow_id");
+	take(&r->project_id, rec, "project_id");
+	take(&r->namespace_id, rec, "namespace_id");
+	take(&r->definition, rec, "definition");
+	cJSON_Delete(rec);
+	if (!r->workflow_id) {
+		dt_sb_addf(err, "session %s never got its workflow created: start a new one",
+			   dt_session_id(r->session));
+		return -1;
+	}
+	return 0;
+}
+
 static int open_parts(struct dt_remote *r, struct dt_sb *err)
 {
 	struct dt_tools_opts to = DT_TOOLS_OPTS_INIT;
+	const char *dir = r->o.proposals_dir;
 
-	if (dt_proposal_store_open(&r->store, r->o.workdir, r->o.proposals_dir, r->o.repo, err))
+	if (open_session(r, err))
+		return -1;
+	if (!dir && r->session)
+		dir = dt_session_proposals_dir(r->session);
+	if (dt_proposal_store_open(&r->store, r->o.workdir, dir, r->o.repo, err))
 		return -1;
 	to.workdir = r->o.workdir;
 	to.store = r->store;
@@ -1518,6 +1592,7 @@ void dt_remote_free(struct dt_remote *r)
 		free(c);
 	}
 	dt_proposal_store_free(r->store);
+	dt_session_free(r->session);
 	dt_policy_release(&r->policy);
 	clear_requests(r);
 	for (size_t i = 0; i < r->n_entries; i++) {
@@ -1567,6 +1642,11 @@ struct dt_proposal_store *dt_remote_proposals(struct dt_remote *r)
 const char *dt_remote_workflow_id(const struct dt_remote *r)
 {
 	return r->workflow_id;
+}
+
+const char *dt_remote_session_id(const struct dt_remote *r)
+{
+	return r->session ? dt_session_id(r->session) : NULL;
 }
 
 enum dt_dap_status dt_remote_status(const struct dt_remote *r)

@@ -219,6 +219,25 @@ int dt_session_load(struct dt_session *s, void (*cb)(const cJSON *rec, void *ud)
 	return n;
 }
 
+static void last_remote(const cJSON *rec, void *ud)
+{
+	cJSON **out = ud;
+
+	if (cJSON_IsObject(rec) &&
+	    !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "t")) ?: "", "remote")) {
+		cJSON_Delete(*out);
+		*out = cJSON_Duplicate(rec, 1);
+	}
+}
+
+cJSON *dt_session_remote(struct dt_session *s)
+{
+	cJSON *rec = NULL;
+
+	dt_session_load(s, last_remote, &rec);
+	return rec;
+}
+
 int dt_audit(const char *file, const char *kind, cJSON *fields)
 {
 	char *state = NULL, *text, ts[40];

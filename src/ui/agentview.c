@@ -610,7 +610,7 @@ static void on_cancel(void *ud)
 
 static int start_remote(struct dt_agentview *v, struct dt_runtime *rt,
 			const struct dt_config *cfg, const struct dt_context *ctx, const char *model,
-			struct dt_sb *err)
+			const char *resume, struct dt_sb *err)
 {
 	struct dt_remote_opts ro = DT_REMOTE_OPTS_INIT;
 	char cwd[4096];
@@ -626,6 +626,7 @@ static int start_remote(struct dt_agentview *v, struct dt_runtime *rt,
 	ro.workdir = ctx->repo ? dt_repo_workdir(ctx->repo) : getcwd(cwd, sizeof(cwd));
 	ro.model = cfg->model ? cfg->model : model;
 	ro.insecure = dt_config_bool(cfg->tls_insecure);
+	ro.resume = resume;
 	ro.cbs = &cbs;
 	ro.ud = v;
 	return dt_remote_new(&v->remote, &ro, err);
@@ -640,14 +641,8 @@ static int start(struct dt_agentview *v, struct dt_runtime *rt, const struct dt_
 	const char *model = NULL;
 	char cwd[4096];
 
-	if (cfg->provider && dt_remote_provider_name(cfg->provider, &model)) {
-		if (resume) {
-			dt_sb_adds(err, "--resume continues local agent sessions; a Duo Agent "
-					"Platform flow cannot be resumed from here yet");
-			return -1;
-		}
-		return start_remote(v, rt, cfg, ctx, model, err);
-	}
+	if (cfg->provider && dt_remote_provider_name(cfg->provider, &model))
+		return start_remote(v, rt, cfg, ctx, model, resume, err);
 	if (dt_provider_opts_from_config(&po, cfg, err))
 		return -1;
 	v->provider = dt_provider_new(rt->net, &rt->loop, &po, err);
@@ -710,6 +705,23 @@ static void show_restored(struct dt_agentview *v)
 	dt_sb_release(&sb);
 }
 
+/* A resumed flow: GitLab keeps its log, and sends it again with the next
+ * turn; its proposals are back in Review. */
+static void show_remote_resumed(struct dt_agentview *v)
+{
+	struct dt_sb sb = DT_SB_INIT;
+	size_t n = dt_proposal_nr(dt_remote_proposals(v->remote));
+
+	dt_sb_addf(&sb, "Resumed session %s: Duo Agent Platform workflow %s. Your next message "
+		   "continues it (GitLab sends its earlier messages with the answer).",
+		   dt_remote_session_id(v->remote) ?: "", dt_remote_workflow_id(v->remote) ?: "");
+	if (n)
+		dt_sb_addf(&sb, " %zu proposal%s wait%s in Review.", n, n == 1 ? "" : "s",
+			   n == 1 ? "s" : "");
+	dt_app_chat(v->app, DT_CHAT_SYSTEM, sb.buf);
+	dt_sb_release(&sb);
+}
+
 struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 				      const struct dt_config *cfg, const struct dt_context *ctx,
 				      struct dt_gl_client *gl, const char *resume)
@@ -737,7 +749,9 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT),
 				  "Type a goal for the agent and press Enter.\n/help lists the "
 				  "commands.");
-		if (resume)
+		if (resume && v->remote)
+			show_remote_resumed(v);
+		else if (resume)
 			show_restored(v);
 	}
 	dt_sb_release(&err);

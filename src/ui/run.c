@@ -286,19 +286,23 @@ static int start_remote(struct run *r, const struct dt_config *cfg, const struct
 	ro.context = r->o->context;
 	ro.approve = r->o->approve;
 	ro.insecure = dt_config_bool(cfg->tls_insecure);
+	ro.resume = r->o->resume;
 	ro.cbs = &cbs;
 	ro.ud = r;
 	if (!r->o->goal || !*r->o->goal)
-		return fail("nothing to do", "give a goal");
+		return fail("nothing to do", r->o->resume ? "give the message that continues the flow"
+							  : "give a goal");
 	if (dt_remote_new(&r->remote, &ro, &err)) {
 		rc = fail("cannot start the Duo Agent Platform flow", err.buf);
 		dt_sb_release(&err);
 		return rc;
 	}
 	o = event("session");
-	cJSON_AddStringToObject(o, "id", "");
+	cJSON_AddStringToObject(o, "id", dt_remote_session_id(r->remote) ?: "");
 	cJSON_AddStringToObject(o, "provider", "duo-workflow");
-	cJSON_AddBoolToObject(o, "resumed", 0);
+	cJSON_AddBoolToObject(o, "resumed", r->o->resume != NULL);
+	if (dt_remote_workflow_id(r->remote))
+		cJSON_AddStringToObject(o, "workflow", dt_remote_workflow_id(r->remote));
 	print(o);
 	dt_remote_submit(r->remote, r->o->goal);
 	return -1;

@@ -58,8 +58,12 @@ struct dt_remote_opts {
 	const char *workflow_definition; /* NULL: "chat" */
 	const char *model;              /* user_selected_model_identifier; NULL: default */
 	const char *workflow_id;        /* continue this workflow; NULL: create one */
+	const char *resume;             /* a session to continue ("" the latest): its workflow,
+					 * its proposals; NULL: a new session */
+	const char *sessions_dir;       /* NULL: $XDG_STATE_HOME/duoterm/sessions */
+	int no_journal;                 /* no session at all (proposals in memory) */
 	const char *const *context;     /* "#12" issue, "!4" MR, "path" file; NULL-terminated */
-	const char *proposals_dir;      /* NULL: proposals kept in memory */
+	const char *proposals_dir;      /* NULL: the session's (in memory without one) */
 	const char *approvals_file;     /* NULL: $XDG_STATE_HOME/duoterm/approvals.json */
 	const char *audit_file;         /* NULL: the default */
 	const char *const *approve;     /* extra allow-patterns; "*" approves all */
@@ -94,6 +98,11 @@ void dt_remote_stop(struct dt_remote *r);
 
 struct dt_proposal_store *dt_remote_proposals(struct dt_remote *r);
 const char *dt_remote_workflow_id(const struct dt_remote *r); /* NULL before creation */
+/* The session (agent/session.h) the flow is kept in: its workflow id (a
+ * {"t":"remote"} record once created) and its proposals, so that
+ * `--resume=ID` continues the same workflow after duoterm was closed, killed
+ * or lost its terminal.  NULL with no_journal. */
+const char *dt_remote_session_id(const struct dt_remote *r);
 enum dt_dap_status dt_remote_status(const struct dt_remote *r);
 const struct dt_plan *dt_remote_plan(const struct dt_remote *r);
 size_t dt_remote_entries(const struct dt_remote *r, const struct dt_entry **out);

@@ -36,6 +36,11 @@ int dt_session_append(struct dt_session *s, const cJSON *record);
 /* Calls cb for each complete record, in order.  Returns how many. */
 int dt_session_load(struct dt_session *s, void (*cb)(const cJSON *rec, void *ud), void *ud);
 
+/* A Duo Agent Platform flow's session holds {"t":"remote", "workflow_id",
+ * "project_id", "namespace_id", "definition", ...} records; the last one (a
+ * copy, for cJSON_Delete), or NULL in a local agent's session. */
+cJSON *dt_session_remote(struct dt_session *s);
+
 /* Appends a redacted line {"ts":..., "kind":kind, ...fields} to the audit
  * log (file NULL: the default).  fields is consumed. */
 int dt_audit(const char *file, const char *kind, cJSON *fields);
