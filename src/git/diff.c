@@ -659,6 +659,27 @@ int dt_diff_unload(struct dt_diff *d, size_t i)
 	return 1;
 }
 
+int dt_diff_untracked(struct dt_repo *repo, size_t *n, struct dt_sb *err)
+{
+	git_status_options o;
+	git_status_list *list = NULL;
+	size_t i, count;
+
+	*n = 0;
+	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+	o.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, dt_repo_git(repo), &o) < 0) {
+		set_error(err, "cannot list the untracked files");
+		return -1;
+	}
+	count = git_status_list_entrycount(list);
+	for (i = 0; i < count; i++)
+		*n += !!(git_status_byindex(list, i)->status & GIT_STATUS_WT_NEW);
+	git_status_list_free(list);
+	return 0;
+}
+
 int dt_diff_buffers(const char *path, const char *old, size_t old_len, const char *new_,
 		    size_t new_len, struct dt_sb *out, struct dt_sb *err)
 {

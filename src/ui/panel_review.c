@@ -57,6 +57,8 @@ struct rv {
 	size_t undo_nr, undo_alloc;
 	struct dt_sb copy, hint;
 	uint64_t prefetch; /* the timer that loads the next file, or 0 */
+	long untracked;    /* Unstaged: untracked paths, -1 not counted yet */
+	struct dt_sb note;
 };
 
 static const char *const src_name[] = {"Proposed", "Unstaged", "Staged", "MR"};
@@ -549,6 +551,7 @@ static void open_source(struct rv *v, enum dt_rv_source src)
 	close_source(v);
 	v->src = src;
 	v->file = v->hunk = 0;
+	v->untracked = -1;
 	if (src == DT_RV_PROPOSED && v->store)
 		rc = dt_diff_open_proposed(&v->pd, v->store, NULL, &err);
 	else if (src == DT_RV_MR)
@@ -976,6 +979,28 @@ static void draw_line(struct rv *v, struct geom *g, int y, size_t i)
 	}
 }
 
+/* Unstaged at its end: new files are not offered (git add -p does not
+ * offer them either), so say they are there and how to bring one in.
+ * Counted once per listing, when it is first said. */
+static const char *with_untracked(struct rv *v, const char *msg)
+{
+	struct dt_sb err = DT_SB_INIT;
+	size_t n = 0;
+
+	if (v->src != DT_RV_UNSTAGED || !v->repo)
+		return msg;
+	if (v->untracked < 0)
+		v->untracked = dt_diff_untracked(v->repo, &n, &err) ? 0 : (long)n;
+	dt_sb_release(&err);
+	if (!v->untracked)
+		return msg;
+	dt_sb_reset(&v->note);
+	dt_sb_addf(&v->note, "%s\n%ld untracked path%s not offered (as git add -p does not): "
+		   "git add -N PATH brings one in, r lists again.", msg, v->untracked,
+		   v->untracked == 1 ? " is" : "s are");
+	return v->note.buf;
+}
+
 /* What the diff area says when there are no lines to show. */
 static const char *area_message(struct rv *v, enum dt_elem *e)
 {
@@ -993,10 +1018,12 @@ static const char *area_message(struct rv *v, enum dt_elem *e)
 	if ((v->src == DT_RV_UNSTAGED || v->src == DT_RV_STAGED) && !v->repo)
 		return "Not in a git repository.";
 	if (v->done && v->r && v->undo_nr)
-		return "All answered. r lists what is left; u takes back the last answer.";
+		return with_untracked(v, "All answered. r lists what is left; u takes back the "
+				      "last answer.");
 	if (v->done || !nr_files(v))
 		return v->src == DT_RV_PROPOSED ? "No proposals to review."
-		       : v->src == DT_RV_STAGED ? "Nothing staged." : "No unstaged changes.";
+		       : v->src == DT_RV_STAGED ? "Nothing staged."
+						: with_untracked(v, "No unstaged changes.");
 	if (f && f->summary[0])
 		return f->summary;
 	if (f && !f->loaded)
@@ -1012,16 +1039,33 @@ static const char *area_message(struct rv *v, enum dt_elem *e)
 					: "new empty file  ◀ accept this file? y/n";
 }
 
+struct msg_rows {
+	struct rv *v;
+	struct geom *g;
+	enum dt_elem e;
+	int k;
+};
+
+static void put_msg_row(void *ud, const char *s, size_t n)
+{
+	struct msg_rows *m = ud;
+
+	if (m->k < m->g->area_rows)
+		dt_put_clipped(m->v->pane->win, m->g->area_y + m->k, 1, m->g->w, s, n,
+			       dt_theme_attr(m->e));
+	m->k++;
+}
+
 static void draw_area(struct rv *v, struct geom *g)
 {
 	int k = 0;
 
 	if (!v->nr_lines && g->area_rows > 0) {
-		enum dt_elem e;
-		const char *m = area_message(v, &e);
+		struct msg_rows m = {.v = v, .g = g};
+		const char *text = area_message(v, &m.e);
 
-		put(v, g->area_y, 1, g->w, m, e);
-		k = 1;
+		dt_wrap(text, g->w, put_msg_row, &m); /* a message may say more than a row */
+		k = m.k < g->area_rows ? m.k : g->area_rows;
 	}
 	for (; k < g->area_rows; k++) {
 		size_t i = v->top + (size_t)k;
@@ -1849,6 +1893,7 @@ static void rv_free(struct dt_pane *p)
 	free(v->error);
 	dt_sb_release(&v->copy);
 	dt_sb_release(&v->hint);
+	dt_sb_release(&v->note);
 	free(v);
 	p->priv = NULL;
 }
@@ -1874,6 +1919,7 @@ void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo
 	v->pane = p;
 	v->app = app;
 	v->repo = repo;
+	v->untracked = -1;
 	p->ops = &dt_review_pane_ops;
 	p->priv = v;
 	open_source(v, DT_RV_UNSTAGED);

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/review-lib.sh"
 
 rv_repo
+echo draft > "$work/notes.md" # untracked: not offered, but mentioned at the end
 rv_git_copy "$work.git"
 trap 'ui_cleanup; rm -rf "$work.git"' EXIT
 
@@ -20,6 +21,7 @@ screen_wait "All answered"
 screen_wait "a.txt  · staged 1/2"
 screen_wait "b.txt  · staged"
 screen_wait "100755]  · skipped"
+screen_wait "1 untracked path is not offered"
 
 (cd "$work.git" && printf 's\ny\nn\ny\nn\n' | $G add -p >/dev/null 2>&1)
 rv_cached "$work" > "$SCREEN_OUT/ours.diff"

@@ -96,6 +96,11 @@ int dt_diff_load(struct dt_diff *d, size_t i, struct dt_sb *err);
  * Review pane keeps only the files near its cursor loaded. */
 int dt_diff_unload(struct dt_diff *d, size_t i);
 
+/* How many untracked paths git status shows (an untracked directory once,
+ * ignored files not): Unstaged does not offer them, as git add -p does not.
+ * 0, or -1 + err. */
+int dt_diff_untracked(struct dt_repo *repo, size_t *n, struct dt_sb *err);
+
 /* The unified diff of two buffers as `git diff` prints it (NULL old: a new
  * file; NULL new: a deletion), appended to out.  0 or -1 + err. */
 int dt_diff_buffers(const char *path, const char *old, size_t old_len, const char *new_,
