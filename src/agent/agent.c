@@ -325,7 +325,7 @@ static int open_session(struct dt_agent *a, struct dt_sb *err)
 	if (a->o.no_journal)
 		return 0;
 	if (a->o.resume) {
-		if (dt_session_open(&a->session, a->o.sessions_dir, a->o.resume, err))
+		if (dt_session_open_kind(&a->session, a->o.sessions_dir, a->o.resume, 0, err))
 			return -1;
 		rec = dt_session_remote(a->session);
 		remote = rec != NULL;

@@ -1473,7 +1473,7 @@ static int open_session(struct dt_remote *r, struct dt_sb *err)
 		record_workflow(r);
 		return 0;
 	}
-	if (dt_session_open(&r->session, r->o.sessions_dir, r->o.resume, err))
+	if (dt_session_open_kind(&r->session, r->o.sessions_dir, r->o.resume, 1, err))
 		return -1;
 	rec = dt_session_remote(r->session);
 	if (!rec) {

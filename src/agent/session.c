@@ -78,9 +78,31 @@ int dt_session_create(struct dt_session **out, const char *base, struct dt_sb *e
 	return rc;
 }
 
+/* 1 when the journal's first record says a Duo Agent Platform flow's
+ * session ({"t":"remote"}), else 0. */
+static int is_remote(const char *journal)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(journal, "r");
+	cJSON *rec;
+	int remote;
+
+	if (!f)
+		return 0;
+	rec = getline(&line, &cap, f) > 0 ? cJSON_Parse(line) : NULL;
+	free(line);
+	fclose(f);
+	remote = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "t")) ?: "",
+			 "remote");
+	cJSON_Delete(rec);
+	return remote;
+}
+
 /* The session whose journal was written last (ids only sort by the second
- * they were made in), the greater id on a tie. */
-static char *latest(const char *base)
+ * they were made in), the greater id on a tie; of one kind (kind 0 a local
+ * agent's, 1 a flow's) or of any (-1). */
+static char *latest(const char *base, int kind)
 {
 	DIR *d = opendir(base);
 	struct dirent *de;
@@ -94,7 +116,7 @@ static char *latest(const char *base)
 			continue;
 		dt_sb_reset(&path);
 		dt_sb_addf(&path, "%s/%s/journal.jsonl", base, de->d_name);
-		if (stat(path.buf, &st))
+		if (stat(path.buf, &st) || (kind >= 0 && is_remote(path.buf) != kind))
 			continue;
 		if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
 		    (st.st_mtim.tv_sec == best_t.tv_sec && (st.st_mtim.tv_nsec > best_t.tv_nsec ||
@@ -112,13 +134,21 @@ static char *latest(const char *base)
 
 int dt_session_open(struct dt_session **out, const char *base, const char *id, struct dt_sb *err)
 {
+	return dt_session_open_kind(out, base, id, -1, err);
+}
+
+int dt_session_open_kind(struct dt_session **out, const char *base, const char *id, int remote,
+			 struct dt_sb *err)
+{
 	char *b = base ? dt_xstrdup(base) : default_base(), *pick = NULL;
 	int rc = -1;
 
 	if (!id || !*id) {
-		pick = latest(b);
+		pick = latest(b, remote);
 		if (!pick) {
-			dt_sb_addf(err, "no session to resume in %s", b);
+			dt_sb_addf(err, "no %ssession to resume in %s",
+				   remote == 1 ? "Duo Agent Platform " : remote == 0 ? "local agent " : "",
+				   b);
 			goto done;
 		}
 		id = pick;

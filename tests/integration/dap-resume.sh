@@ -4,7 +4,8 @@
 # away after it); `duoterm run --resume` with the next message continues the
 # same workflow (no second workflow created, the same workflowID in the
 # startRequest), and the proposal is still there, in the session.  A local
-# agent's --resume refuses the flow's session, saying why.
+# agent's --resume refuses the flow's session, saying why; --resume without
+# an id takes the latest session of the flow's kind.
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${DUOTERM_BIN:-$SRCDIR/duoterm}
 SIM=$SRCDIR/tests/sim/duoterm-sim
@@ -35,10 +36,15 @@ sid=$(sed -n 's/.*"type":"session","id":"\([^"]*\)".*/\1/p' "$work/out1")
 ls "$work/state/duoterm/sessions/$sid/proposals" | grep -q . || fail "the proposal is not kept in the session"
 
 # a local agent does not take the flow's session
-OPENAI_API_KEY=sk-test-1 OPENAI_BASE_URL=$URL/v1 dt --provider openai --resume "$sid" "continue" >"$work/out3" 2>&1 && fail "a local agent resumed a flow's session"
+OPENAI_API_KEY=sk-test-1 OPENAI_BASE_URL=$URL/v1 dt --provider openai --resume="$sid" "continue" >"$work/out3" 2>&1 && fail "a local agent resumed a flow's session"
 grep -q "Duo Agent Platform flow: resume it with --provider duo-workflow" "$work/out3" ||
 	fail "no reason given for refusing the session"
 
+# a local agent's session written since: --resume without an id still takes
+# the latest flow's session, not the latest session
+mkdir -p "$work/state/duoterm/sessions/29990101-000000-abcdef"
+printf '{"t":"session","workdir":"%s"}\n' "$work/repo" \
+	>"$work/state/duoterm/sessions/29990101-000000-abcdef/journal.jsonl"
 dt --provider duo-workflow --resume "continue please" >"$work/out2" 2>&1 || fail "resumed run: exit $?"
 grep -q "\"type\":\"session\",\"id\":\"$sid\"" "$work/out2" || fail "resumed run: another session"
 grep -q '"resumed":true' "$work/out2" || fail "resumed run: not marked resumed"

@@ -24,6 +24,11 @@ struct dt_session;
 int dt_session_create(struct dt_session **out, const char *base, struct dt_sb *err);
 /* id NULL or "": the most recent session (the journal written last). */
 int dt_session_open(struct dt_session **out, const char *base, const char *id, struct dt_sb *err);
+/* The same, the most recent of one kind: remote 1 a Duo Agent Platform
+ * flow's session, 0 a local agent's, -1 either (a named id is opened
+ * whatever its kind). */
+int dt_session_open_kind(struct dt_session **out, const char *base, const char *id, int remote,
+			 struct dt_sb *err);
 void dt_session_free(struct dt_session *s);
 
 const char *dt_session_id(const struct dt_session *s);
