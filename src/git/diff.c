@@ -661,22 +661,27 @@ int dt_diff_unload(struct dt_diff *d, size_t i)
 
 int dt_diff_untracked(struct dt_repo *repo, size_t *n, struct dt_sb *err)
 {
-	git_status_options o;
-	git_status_list *list = NULL;
-	size_t i, count;
+	git_repository *git = dt_repo_git(repo);
+	git_diff_options o;
+	git_diff *diff = NULL;
+	git_index *idx;
+	size_t i, by_size = 0;
+	int rc;
 
 	*n = 0;
-	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
-	o.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
-	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&list, dt_repo_git(repo), &o) < 0) {
+	idx = stat_index(git, &by_size); /* the same shortcut as the listing */
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	o.ignore_submodules = GIT_SUBMODULE_IGNORE_ALL;
+	o.flags = GIT_DIFF_INCLUDE_UNTRACKED; /* an untracked directory once */
+	rc = git_diff_index_to_workdir(&diff, git, idx, &o);
+	git_index_free(idx);
+	if (rc < 0) {
 		set_error(err, "cannot list the untracked files");
 		return -1;
 	}
-	count = git_status_list_entrycount(list);
-	for (i = 0; i < count; i++)
-		*n += !!(git_status_byindex(list, i)->status & GIT_STATUS_WT_NEW);
-	git_status_list_free(list);
+	for (i = 0; i < git_diff_num_deltas(diff); i++)
+		*n += git_diff_get_delta(diff, i)->status == GIT_DELTA_UNTRACKED;
+	git_diff_free(diff);
 	return 0;
 }
 
