@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,27 @@ void dt_config_set(struct dt_config *cfg, char **field, const char *value)
 int dt_config_bool(const char *v)
 {
 	return v && (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"));
+}
+
+int dt_config_size(const char *v, size_t *out)
+{
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!v || !(*v >= '0' && *v <= '9'))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	default: break;
+	}
+	if (errno || *end || !n || n > SIZE_MAX / mul)
+		return -1;
+	*out = (size_t)(n * mul);
+	return 0;
 }
 
 static char *xdg_dir(const char *var, const char *fallback)

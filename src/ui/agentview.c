@@ -742,6 +742,9 @@ struct dt_agentview *dt_agentview_new(struct dt_app *app, struct dt_runtime *rt,
 		dt_app_set_status(app, DT_ST_AGENT, "unavailable");
 		dt_warn("agent", "%s", v->unavailable);
 	} else {
+		/* review.stage_accepted: what is accepted is staged too */
+		dt_proposal_set_flags(proposals(v),
+				      dt_config_bool(cfg->review_stage) ? DT_PROPOSAL_STAGE : 0);
 		dt_review_pane_set_proposals(dt_app_pane(app, DT_PANE_REVIEW), proposals(v),
 					     on_review_decided, v);
 		dt_app_set_status(app, DT_ST_AGENT, "idle");

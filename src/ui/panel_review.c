@@ -58,6 +58,7 @@ struct rv {
 	struct dt_sb copy, hint;
 	uint64_t prefetch; /* the timer that loads the next file, or 0 */
 	long untracked;    /* Unstaged: untracked paths, -1 not counted yet */
+	size_t max_size;   /* bigger files are summaries (review.max_file_size) */
 	struct dt_sb note;
 };
 
@@ -556,10 +557,14 @@ static void open_source(struct rv *v, enum dt_rv_source src)
 		rc = dt_diff_open_proposed(&v->pd, v->store, NULL, &err);
 	else if (src == DT_RV_MR)
 		rc = v->mr_json ? dt_rv_mr_diff(v->mr_json, v->mr_len, &v->pd, &err) : 0;
-	else if (src != DT_RV_PROPOSED && v->repo)
+	else if (src != DT_RV_PROPOSED && v->repo) {
+		struct dt_diff_options o = DT_DIFF_OPTIONS_INIT;
+
+		o.max_file_size = v->max_size;
 		rc = dt_review_open(&v->r, v->repo,
-				    src == DT_RV_STAGED ? DT_REVIEW_UNSTAGE : DT_REVIEW_STAGE, NULL,
+				    src == DT_RV_STAGED ? DT_REVIEW_UNSTAGE : DT_REVIEW_STAGE, &o,
 				    &err);
+	}
 	if (rc)
 		v->error = dt_xstrdup(err.len ? err.buf : "cannot list the changes");
 	dt_sb_release(&err);
@@ -1909,7 +1914,8 @@ const struct dt_pane_ops dt_review_pane_ops = {
 
 /* ---- the public face ---- */
 
-void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo *repo)
+void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo *repo,
+			   size_t max_size)
 {
 	struct rv *v = dt_xcalloc(1, sizeof(*v));
 
@@ -1920,6 +1926,7 @@ void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo
 	v->app = app;
 	v->repo = repo;
 	v->untracked = -1;
+	v->max_size = max_size ? max_size : DT_DIFF_DEFAULT_MAX_SIZE;
 	p->ops = &dt_review_pane_ops;
 	p->priv = v;
 	open_source(v, DT_RV_UNSTAGED);

@@ -245,6 +245,8 @@ static int start(struct run *r, const struct dt_config *cfg, const struct dt_con
 		dt_sb_release(&err);
 		return rc;
 	}
+	dt_proposal_set_flags(dt_agent_proposals(r->agent),
+			      dt_config_bool(cfg->review_stage) ? DT_PROPOSAL_STAGE : 0);
 	o = event("session");
 	cJSON_AddStringToObject(o, "id", dt_agent_session_id(r->agent));
 	cJSON_AddBoolToObject(o, "resumed", r->o->resume != NULL);
@@ -297,6 +299,8 @@ static int start_remote(struct run *r, const struct dt_config *cfg, const struct
 		dt_sb_release(&err);
 		return rc;
 	}
+	dt_proposal_set_flags(dt_remote_proposals(r->remote),
+			      dt_config_bool(cfg->review_stage) ? DT_PROPOSAL_STAGE : 0);
 	o = event("session");
 	cJSON_AddStringToObject(o, "id", dt_remote_session_id(r->remote) ?: "");
 	cJSON_AddStringToObject(o, "provider", "duo-workflow");

@@ -59,6 +59,19 @@ static void on_open(void *ud, enum dt_pane_id pane, size_t row)
 	dt_panels_open(wb->panels, pane, row);
 }
 
+/* review.max_file_size, or 0 (the default) when unset or not a size */
+static size_t review_max_size(struct workbench *wb)
+{
+	size_t n = 0;
+
+	if (dt_config_size(wb->cfg->review_max_size, &n)) {
+		dt_app_error(wb->app, "review.max_file_size: \"%s\" is not a size (bytes, or a "
+			     "number with K, M or G); using 8M", wb->cfg->review_max_size);
+		n = 0;
+	}
+	return n;
+}
+
 static void fill_local_panes(struct workbench *wb)
 {
 	struct dt_app *app = wb->app;
@@ -67,7 +80,8 @@ static void fill_local_panes(struct workbench *wb)
 			  "No plan yet.\nGive the agent a goal in Chat (3); its plan appears here.");
 	dt_pane_set_empty(dt_app_pane(app, DT_PANE_CHAT), "Chat with the agent here.");
 	if (wb->ctx.repo)
-		dt_review_pane_attach(dt_app_pane(app, DT_PANE_REVIEW), app, wb->ctx.repo);
+		dt_review_pane_attach(dt_app_pane(app, DT_PANE_REVIEW), app, wb->ctx.repo,
+				      review_max_size(wb));
 	else
 		dt_pane_set_empty(dt_app_pane(app, DT_PANE_REVIEW),
 				  "Not in a git repository:\nstart duoterm inside one to review "
@@ -82,7 +96,7 @@ static void on_mr_diffs(void *ud, long iid, const char *json, size_t len)
 	struct dt_pane *p = dt_app_pane(wb->app, DT_PANE_REVIEW);
 
 	if (!dt_review_pane_is(p)) /* outside a repository: the MR source only */
-		dt_review_pane_attach(p, wb->app, NULL);
+		dt_review_pane_attach(p, wb->app, NULL, 0);
 	dt_review_pane_show_mr(p, iid, json, len);
 	dt_app_run(wb->app, "focus-review");
 }

@@ -39,6 +39,10 @@
 	X(ai_gateway_url, "gitlab.ai_gateway_url", STR, "GITLAB_AI_GATEWAY_URL", NULL, \
 	  "self-hosted AI gateway URL") \
 	X(small_model, "agent.small_model", STR, "GITLAB_SMALL_MODEL", NULL, "small/fast model") \
+	X(review_stage, "review.stage_accepted", BOOL, NULL, "false", \
+	  "accepting a proposal also stages what landed") \
+	X(review_max_size, "review.max_file_size", STR, NULL, "8M", \
+	  "bigger files are summarised in Review, not diffed (bytes, or K, M, G)") \
 	X(log_file, "log.file", STR, "DUOTERM_LOG", NULL, "debug log file") \
 	X(log_level, "log.level", STR, "DUOTERM_LOG_LEVEL", "info", \
 	  "error, warn, info, debug or trace")
@@ -72,6 +76,9 @@ int dt_config_load_text(struct dt_config *cfg, const char *name, const char *tex
 			struct dt_sb *err);
 void dt_config_set(struct dt_config *cfg, char **field, const char *value);
 int dt_config_bool(const char *value);
+/* A size: bytes, or a number with K, M or G (1024-based).  0 with *out set,
+ * or -1 when value is not one. */
+int dt_config_size(const char *value, size_t *out);
 void dt_config_release(struct dt_config *cfg);
 
 /* $XDG_CONFIG_HOME/duoterm, $XDG_STATE_HOME/duoterm (newly allocated). */

@@ -46,8 +46,11 @@ enum dt_rv_source { DT_RV_PROPOSED, DT_RV_UNSTAGED, DT_RV_STAGED, DT_RV_MR, DT_R
  * dt_proposal_decisions: wire it to dt_agent_review_changed). */
 typedef void (*dt_rv_decided_cb)(void *ud);
 
-/* Makes p (the app's Review pane) the Review pane and opens a source. */
-void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo *repo);
+/* Makes p (the app's Review pane) the Review pane and opens a source.
+ * Files bigger than max_size bytes are summarised, not diffed
+ * (review.max_file_size; 0: DT_DIFF_DEFAULT_MAX_SIZE). */
+void dt_review_pane_attach(struct dt_pane *p, struct dt_app *app, struct dt_repo *repo,
+			   size_t max_size);
 /* The agent's proposal store (NULL: none, e.g. before freeing it). */
 void dt_review_pane_set_proposals(struct dt_pane *p, struct dt_proposal_store *s,
 				  dt_rv_decided_cb cb, void *ud);
@@ -60,6 +63,7 @@ void dt_review_pane_proposals_changed(struct dt_pane *p, const char *path);
 void dt_review_pane_show_mr(struct dt_pane *p, long iid, const char *json, size_t len);
 /* Lists the current source again (after the work tree changed). */
 void dt_review_pane_reload(struct dt_pane *p);
+
 /* 1 if p is a Review pane (attached). */
 int dt_review_pane_is(const struct dt_pane *p);
 enum dt_rv_source dt_review_pane_source(const struct dt_pane *p);
