@@ -6,29 +6,11 @@
 # startRequest), and the proposal is still there, in the session.  A local
 # agent's --resume refuses the flow's session, saying why; --resume without
 # an id takes the latest session of the flow's kind.
-SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${DUOTERM_BIN:-$SRCDIR/duoterm}
-SIM=$SRCDIR/tests/sim/duoterm-sim
-/usr/bin/python3 -c 'import aiohttp' 2>/dev/null || { echo "python3-aiohttp missing"; exit 77; }
-fail() { echo "FAIL: $*"; for f in out1 out2 out3; do [ -f "$work/$f" ] && sed "s/^/  $f: /" "$work/$f"; done; exit 1; }
-work=$(mktemp -d /tmp/dt-dap-resume.XXXXXX)
-simpid=
-cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-TOKEN=glpat-demo-0000000000000000
-export XDG_STATE_HOME=$work/state
+. "$(dirname "$0")/dap-lib.sh"
+dap_sim dap-resume.json
+dap_repo
 
-"$SIM" --scenario "$SRCDIR/tests/sim/scenarios/dap-resume.json" --port 0 --port-file "$work/port" >/dev/null 2>&1 &
-simpid=$!
-i=0; while [ ! -s "$work/port" ]; do i=$((i+1)); [ $i -gt 200 ] && fail "sim did not start"; sleep 0.05; done
-URL=http://127.0.0.1:$(cat "$work/port")
-mkdir -p "$work/repo"
-(cd "$work/repo" && git init -q -b main . && echo hi >a.txt && git add a.txt &&
- git -c user.name=t -c user.email=t@e.invalid commit -qm init &&
- git remote add origin "$URL/duoterm-demo/tools/sandbox.git") || fail "repo"
-dt() { (cd "$work/repo" && GITLAB_INSTANCE_URL=$URL GITLAB_TOKEN=$TOKEN timeout 60 "$BIN" run --json "$@"); }
-
-dt --provider duo-workflow "tidy a.txt" >"$work/out1" 2>&1 || fail "first run: exit $?"
+dap_run --provider duo-workflow "tidy a.txt" >"$work/out1" 2>&1 || fail "first run: exit $?"
 grep -q '"type":"proposal"' "$work/out1" || fail "first run: no proposal"
 sid=$(sed -n 's/.*"type":"session","id":"\([^"]*\)".*/\1/p' "$work/out1")
 [ -n "$sid" ] || fail "first run: no session id"
@@ -36,7 +18,7 @@ sid=$(sed -n 's/.*"type":"session","id":"\([^"]*\)".*/\1/p' "$work/out1")
 ls "$work/state/duoterm/sessions/$sid/proposals" | grep -q . || fail "the proposal is not kept in the session"
 
 # a local agent does not take the flow's session
-OPENAI_API_KEY=sk-test-1 OPENAI_BASE_URL=$URL/v1 dt --provider openai --resume="$sid" "continue" >"$work/out3" 2>&1 && fail "a local agent resumed a flow's session"
+OPENAI_API_KEY=sk-test-1 OPENAI_BASE_URL=$URL/v1 dap_run --provider openai --resume="$sid" "continue" >"$work/out3" 2>&1 && fail "a local agent resumed a flow's session"
 grep -q "Duo Agent Platform flow: resume it with --provider duo-workflow" "$work/out3" ||
 	fail "no reason given for refusing the session"
 
@@ -45,7 +27,7 @@ grep -q "Duo Agent Platform flow: resume it with --provider duo-workflow" "$work
 mkdir -p "$work/state/duoterm/sessions/29990101-000000-abcdef"
 printf '{"t":"session","workdir":"%s"}\n' "$work/repo" \
 	>"$work/state/duoterm/sessions/29990101-000000-abcdef/journal.jsonl"
-dt --provider duo-workflow --resume "continue please" >"$work/out2" 2>&1 || fail "resumed run: exit $?"
+dap_run --provider duo-workflow --resume "continue please" >"$work/out2" 2>&1 || fail "resumed run: exit $?"
 grep -q "\"type\":\"session\",\"id\":\"$sid\"" "$work/out2" || fail "resumed run: another session"
 grep -q '"resumed":true' "$work/out2" || fail "resumed run: not marked resumed"
 grep -q 'Continued where we left off.' "$work/out2" || fail "resumed run: the flow did not continue"
