@@ -1000,7 +1000,7 @@ static const char *with_untracked(struct rv *v, const char *msg)
 	if (!v->untracked)
 		return msg;
 	dt_sb_reset(&v->note);
-	dt_sb_addf(&v->note, "%s\n%ld untracked path%s not offered (as git add -p does not): "
+	dt_sb_addf(&v->note, "%s\n%ld untracked path%s not offered here (nor by git add -p): "
 		   "git add -N PATH brings one in, r lists again.", msg, v->untracked,
 		   v->untracked == 1 ? " is" : "s are");
 	return v->note.buf;
