@@ -62,9 +62,17 @@ int dt_review_apply_text(struct dt_repo *repo, const char *patch, size_t len, in
 	}
 	if (check)
 		o.flags = GIT_APPLY_CHECK;
-	if (git_apply(dt_repo_git(repo), diff,
-		      workdir ? GIT_APPLY_LOCATION_WORKDIR : GIT_APPLY_LOCATION_INDEX, &o) < 0) {
+	rc = git_apply(dt_repo_git(repo), diff,
+		       workdir ? GIT_APPLY_LOCATION_WORKDIR : GIT_APPLY_LOCATION_INDEX, &o);
+	if (rc == GIT_ELOCKED) {
+		dt_sb_adds(err, "the index is locked (.git/index.lock): another git command is "
+			   "running, or one crashed; nothing changed, answer again when it is gone");
+		rc = DT_REVIEW_LOCKED;
+		goto done;
+	}
+	if (rc < 0) {
 		git_err(err, "the patch does not apply");
+		rc = -1;
 		goto done;
 	}
 	rc = 0;
@@ -252,7 +260,7 @@ static int all_decided(const struct dt_review *r)
 
 static int settle(struct dt_review *r, struct dt_sb *err)
 {
-	int rc = 0;
+	int rc = 0, fin;
 
 	while (!r->done) {
 		if (r->file >= dt_diff_nr(r->diff)) {
@@ -275,7 +283,16 @@ static int settle(struct dt_review *r, struct dt_sb *err)
 			r->permitted |= dt_review_permitted(r);
 			break;
 		}
-		if (finish_file(r, err))
+		fin = finish_file(r, err);
+		if (fin == DT_REVIEW_LOCKED) {
+			/* nothing landed: take the answer back, to be given again */
+			struct dt_sb ignored = DT_SB_INIT;
+
+			dt_review_undo(r, &ignored);
+			dt_sb_release(&ignored);
+			return DT_REVIEW_LOCKED;
+		}
+		if (fin)
 			rc = -1;
 		r->file++;
 		r->entered = 0;
@@ -426,7 +443,7 @@ int dt_review_key(struct dt_review *r, int key, struct dt_sb *msg)
 {
 	struct dt_fpatch *fp;
 	long next;
-	int ch = tolower(key), rc = 0;
+	int ch = tolower(key), rc = 0, fin;
 
 	if (r->done) {
 		dt_sb_adds(msg, "nothing left to review");
@@ -449,7 +466,8 @@ int dt_review_key(struct dt_review *r, int key, struct dt_sb *msg)
 	} else {
 		rc = navigate(r, key, msg);
 	}
-	return settle(r, msg) ? -1 : rc;
+	fin = settle(r, msg);
+	return fin ? fin : rc;
 }
 
 /* Validates the whole file's patch (all hunks) as git's run_apply_check. */

@@ -1228,11 +1228,13 @@ static void report(struct rv *v, int rc, struct dt_sb *msg)
 static void engine_key(struct rv *v, int key, int records)
 {
 	struct dt_sb msg = DT_SB_INIT;
-	int rc;
+	int pushed = records && !v->done, rc;
 
-	if (records && !v->done)
+	if (pushed)
 		push_undo(v);
 	rc = dt_review_key(v->r, key, &msg);
+	if (rc == DT_REVIEW_LOCKED && pushed)
+		v->undo_nr--; /* the engine took the answer back: nothing to undo */
 	report(v, rc, &msg);
 	dt_sb_release(&msg);
 	sync_cursor(v);
@@ -1241,10 +1243,14 @@ static void engine_key(struct rv *v, int key, int records)
 static void engine_file(struct rv *v, int use)
 {
 	struct dt_sb msg = DT_SB_INIT;
+	int pushed = !v->done, rc;
 
-	if (!v->done)
+	if (pushed)
 		push_undo(v);
-	report(v, dt_review_file_all(v->r, use, &msg), &msg);
+	rc = dt_review_file_all(v->r, use, &msg);
+	if (rc == DT_REVIEW_LOCKED && pushed)
+		v->undo_nr--; /* the engine took the answer back: nothing to undo */
+	report(v, rc, &msg);
 	dt_sb_release(&msg);
 	sync_cursor(v);
 }

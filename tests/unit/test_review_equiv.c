@@ -614,6 +614,48 @@ static void fixed_cases(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Another git holds the index: y changes nothing, says why, and the same
+ * question is asked again; once the lock is gone, y stages. */
+static void index_locked(void **state)
+{
+	struct dt_sb a = DT_SB_INIT, err = DT_SB_INIT;
+	struct dt_repo *repo = NULL;
+	struct dt_review *r = NULL;
+	char *before, *after;
+	size_t f, h;
+
+	(void)state;
+	dt_sb_addf(&a, "%s/a", root);
+	sh("rm -rf %s && mkdir -p %s && cd %s && " GIT " init -q -b main", a.buf, a.buf, a.buf);
+	write_file(a.buf, "keep.txt", "k1\n", 3);
+	assert_int_equal(sh("cd %s && " GIT " add -A && " GIT " commit -qm base && "
+			    "echo k2 >> keep.txt && touch .git/index.lock", a.buf), 0);
+	before = capture(INDEX_CMD, a.buf);
+	assert_int_equal(dt_repo_open(&repo, a.buf, &err), 0);
+	assert_int_equal(dt_review_open(&r, repo, DT_REVIEW_STAGE, NULL, &err), 0);
+	assert_int_equal(dt_review_key(r, 'y', &err), DT_REVIEW_LOCKED);
+	assert_non_null(strstr(err.buf, "index is locked"));
+	assert_int_equal(dt_review_cursor(r, &f, &h), 0); /* asked again */
+	assert_int_equal(f, 0);
+	assert_int_equal(h, 0);
+	assert_int_equal(dt_review_undo(r, &err), 1); /* nothing to undo */
+	after = capture(INDEX_CMD, a.buf);
+	assert_string_equal(before, after);
+	free(after);
+	assert_int_equal(sh("rm %s/.git/index.lock", a.buf), 0);
+	dt_sb_reset(&err);
+	assert_int_equal(dt_review_key(r, 'y', &err), 0);
+	assert_int_equal(dt_review_cursor(r, &f, &h), 1); /* done */
+	after = capture("cd %s && git diff --cached --name-only", a.buf);
+	assert_string_equal(after, "keep.txt");
+	dt_review_free(r);
+	dt_repo_free(repo);
+	free(before);
+	free(after);
+	dt_sb_release(&err);
+	dt_sb_release(&a);
+}
+
 /* Staging intent-to-add files (one empty) and taking it all back leaves
  * the index as git add -N made it: the flags, the empty blobs. */
 static void ita_undo(void **state)
@@ -746,6 +788,7 @@ int main(void)
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(stat_shortcut),
 		cmocka_unit_test(ita_undo),
+		cmocka_unit_test(index_locked),
 		cmocka_unit_test(corpus_changes_things),
 	};
 

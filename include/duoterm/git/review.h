@@ -78,7 +78,11 @@ int dt_review_file_all(struct dt_review *r, int use, struct dt_sb *err);
 int dt_review_undo(struct dt_review *r, struct dt_sb *err);
 
 /* Applies a patch text to the repository (reversed first if asked): the
- * engine's one way to change the index or tree.  check: GIT_APPLY_CHECK. */
+ * engine's one way to change the index or tree.  check: GIT_APPLY_CHECK.
+ * 0, -1 + err, or DT_REVIEW_LOCKED + err when another git process holds
+ * the index (nothing changed: the answer that finished a file is taken
+ * back, to be given again). */
+#define DT_REVIEW_LOCKED (-2)
 int dt_review_apply_text(struct dt_repo *repo, const char *patch, size_t len, int reverse,
 			 int workdir, int check, struct dt_sb *err);
 
