@@ -4,11 +4,13 @@ gzip, body faults (drop, truncate, malformed), SSE streams, and the log of
 requests that /__sim/requests returns."""
 
 import asyncio
+import fcntl
 import gzip
 import json
 import math
 import socket
 import struct
+import termios
 import time
 import urllib.parse
 
@@ -101,6 +103,14 @@ def note_fault(request, kind):
 
 # ------------------------------------------------------------------ cutting
 
+def _unacked(sock):
+    """Bytes of the socket's send queue the peer has not acknowledged."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    except (OSError, ValueError):
+        return 0
+
+
 async def cut_connection(request, abort=True):
     """Flush what was written, then end the connection: abort sends a TCP RST
     (SO_LINGER 0), otherwise a plain close (FIN)."""
@@ -113,6 +123,15 @@ async def cut_connection(request, abort=True):
         await asyncio.sleep(0.005)
     if abort:
         sock = tr.get_extra_info("socket")
+        # what was written must reach the client and be read before the
+        # reset: a reset discards data not yet sent, and the client's kernel
+        # may drop what it has not read (a slow, sanitized client lost the
+        # chunks before a mid-stream drop and retried as if none came)
+        for _ in range(200):
+            if sock is None or _unacked(sock) == 0:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.1)
         if sock is not None:
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
