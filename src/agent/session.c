@@ -78,6 +78,14 @@ int dt_session_create(struct dt_session **out, const char *base, struct dt_sb *e
 	return rc;
 }
 
+/* {"t":"remote", ...}: a Duo Agent Platform flow's record. */
+static int remote_record(const cJSON *rec)
+{
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "t"));
+
+	return t && !strcmp(t, "remote");
+}
+
 /* 1 when the journal's first record says a Duo Agent Platform flow's
  * session ({"t":"remote"}), else 0. */
 static int is_remote(const char *journal)
@@ -93,8 +101,7 @@ static int is_remote(const char *journal)
 	rec = getline(&line, &cap, f) > 0 ? cJSON_Parse(line) : NULL;
 	free(line);
 	fclose(f);
-	remote = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "t")) ?: "",
-			 "remote");
+	remote = remote_record(rec);
 	cJSON_Delete(rec);
 	return remote;
 }
@@ -253,8 +260,7 @@ static void last_remote(const cJSON *rec, void *ud)
 {
 	cJSON **out = ud;
 
-	if (cJSON_IsObject(rec) &&
-	    !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "t")) ?: "", "remote")) {
+	if (remote_record(rec)) {
 		cJSON_Delete(*out);
 		*out = cJSON_Duplicate(rec, 1);
 	}

@@ -176,6 +176,12 @@ static git_index *stat_index(git_repository *repo, size_t *faked_out)
 			goto fail; /* a half-made copy is not used */
 	}
 	*faked_out = nr;
+	goto done;
+fail:
+	git_index_free(idx);
+	idx = NULL;
+	git_error_clear();
+done:
 	git_index_free(repo_idx);
 	git_odb_free(odb);
 	dt_sb_release(&path);
@@ -183,16 +189,6 @@ static git_index *stat_index(git_repository *repo, size_t *faked_out)
 	free(pos);
 	free(size);
 	return idx;
-fail:
-	git_index_free(idx);
-	git_index_free(repo_idx);
-	git_odb_free(odb);
-	dt_sb_release(&path);
-	free(buf);
-	free(pos);
-	free(size);
-	git_error_clear();
-	return NULL;
 }
 
 static int make_git_diff(struct dt_diff *d, git_repository *repo, git_index *idx,
